@@ -21,7 +21,8 @@
  *   write reports. Without that tail the count is reported as not exact.
  * - A guest that halts with interrupts off without writing to port 0xf4 stops with reason
  *   `halted`; a guest that runs past `maxInstructions` or `timeoutMs` is stopped (`budget` /
- *   `timeout`).
+ *   `timeout`). When v86 itself throws (its wasm traps on some guest states), the run ends with
+ *   reason `crash` and the error text instead of taking the Node process down.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,7 +30,7 @@ import { dirname, join } from 'node:path';
 import { V86 } from 'v86';
 
 /** Where the guest's run ended. */
-export type V86StopReason = 'debug-exit' | 'halted' | 'budget' | 'timeout';
+export type V86StopReason = 'debug-exit' | 'halted' | 'budget' | 'timeout' | 'crash';
 
 /** Options of {@link runOnV86}. */
 export interface V86RunOptions {
@@ -56,6 +57,8 @@ export interface V86RunResult {
   readonly reason: V86StopReason;
   /** The value written to port 0xf4, or null. */
   readonly exitValue: number | null;
+  /** v86's own error when it crashed (reason `crash`). */
+  readonly crash: string | null;
   /** Every byte written to COM1's transmitter. */
   readonly serial: Uint8Array;
   /**
@@ -105,6 +108,7 @@ export function runOnV86(options: V86RunOptions): Promise<V86RunResult> {
     let tEnd = 0;
     let timer: ReturnType<typeof setInterval> | undefined;
     let cpu: any;
+    let crash: string | null = null;
 
     const sample = (): void => {
       const now = cpu.instruction_counter[0] >>> 0;
@@ -137,6 +141,20 @@ export function runOnV86(options: V86RunOptions): Promise<V86RunResult> {
           if (reason === null) stop('halted');
         });
         emulator.add_listener('emulator-stopped', finish);
+        // v86 runs its main loop in setImmediate callbacks: an exception there would end the process.
+        const machine = emulator.v86;
+        const doTick = machine.do_tick.bind(machine);
+        machine.do_tick = (): void => {
+          try {
+            doTick();
+          } catch (error) {
+            crash = String(error);
+            stop('crash');
+            machine.running = false;
+            machine.stopping = false;
+            finish();
+          }
+        };
         if (options.input !== undefined) {
           const bytes =
             typeof options.input === 'string' ? new TextEncoder().encode(options.input) : options.input;
@@ -156,7 +174,10 @@ export function runOnV86(options: V86RunOptions): Promise<V86RunResult> {
       }
     });
 
+    let finished = false;
     function finish(): void {
+      if (finished) return;
+      finished = true;
       clearInterval(timer);
       sample();
       let instructions = total;
@@ -182,6 +203,7 @@ export function runOnV86(options: V86RunOptions): Promise<V86RunResult> {
       const result: V86RunResult = {
         reason: reason ?? 'timeout',
         exitValue,
+        crash,
         serial: Uint8Array.from(serial),
         instructions,
         instructionsExact: exact,
@@ -189,6 +211,16 @@ export function runOnV86(options: V86RunOptions): Promise<V86RunResult> {
         mips: instructions / wallMs / 1000,
         jit,
       };
+      if (reason === 'crash') {
+        // The emulator object is unusable; V86.destroy() would wait for a stop that never comes.
+        try {
+          emulator.v86.destroy();
+        } catch {
+          // nothing left to release
+        }
+        resolve(result);
+        return;
+      }
       Promise.resolve(emulator.destroy()).then(
         () => resolve(result),
         () => resolve(result),

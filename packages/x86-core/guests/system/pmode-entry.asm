@@ -25,11 +25,11 @@ main:
   mov esi, section..rm16.start
   mov edi, STUB
   mov ecx, rm_end - rm_start
-  rep movsb
+  call copy_bytes
   mov esi, rm_gdt
   mov edi, HIGH_GDT + rm_gdt
   mov ecx, rm_gdt_end - rm_gdt
-  rep movsb
+  call copy_bytes
   mov [pm_saved_esp], esp
   jmp SEL_CODE16:rm_from_pm
 

@@ -32,7 +32,7 @@ main:
   mov esi, section..v86.start
   mov edi, STUB
   mov ecx, v86_end - v86_start
-  rep movsb
+  call copy_bytes
   mov edx, COM1
   call io_allow
   mov edx, COM1_LSR
