@@ -15,7 +15,8 @@ export type GenodeErrorCode =
   | 'Insufficient_ram_quota'
   | 'Insufficient_cap_quota'
   | 'Ipc_error'
-  | 'Not_in_thread';
+  | 'Not_in_thread'
+  | 'Conformance_failure';
 
 /**
  * A Genode exception, named as in Genode's C++ sources so that a Genode engineer recognises it

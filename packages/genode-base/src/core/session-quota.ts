@@ -23,8 +23,11 @@ export const ROM_SESSION_QUOTA: Session_quota = { ram: 6 * 1024, caps: 2 };
 /** VM session: 16 KiB, 4 caps (model). */
 export const VM_SESSION_QUOTA: Session_quota = { ram: 16 * 1024, caps: 4 };
 
-/** What creating a region map costs an RM session (model: one sliced-heap page, two RPC caps). */
-export const REGION_MAP_COST: Session_quota = { ram: 4096, caps: 2 };
+/**
+ * What creating a region map costs an RM session: one sliced-heap allocation for the
+ * `Region_map_component` (a page and the capability of its dataspace). Model figure.
+ */
+export const REGION_MAP_COST: Session_quota = { ram: 4096, caps: 1 };
 
 /** Worst-case slab block for a dataspace object (`Ram_dataspace_factory::SLAB_BLOCK_SIZE`). */
 export const SLAB_BLOCK_SIZE = 4096;
