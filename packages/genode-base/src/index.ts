@@ -47,6 +47,8 @@ export {
   type Started_component,
 } from './base/system.js';
 export { DEFAULT_STACK_SIZE, Thread } from './base/thread.js';
+export { Vcpu_register, Vcpu_state } from './base/vcpu-state.js';
+export { Vcpu, type Vcpu_delegation, type Vcpu_options, Vm_connection } from './base/vm-connection.js';
 export {
   Core,
   type Rom_content,
@@ -77,6 +79,7 @@ export {
   SLAB_BLOCK_SIZE,
   VM_SESSION_QUOTA,
 } from './core/session-quota.js';
+export type { Vm_attach_attr, Vm_attach_result } from './core/vm-session-component.js';
 export { GenodeError, type GenodeErrorCode } from './errors.js';
 export { type Blocking, done } from './kernel/blocking.js';
 export {

@@ -21,7 +21,13 @@ export interface Vm_attach_attr {
 export type Vm_attach_result = 'OK' | 'REGION_CONFLICT' | 'INVALID_DATASPACE';
 
 /** The RPC operations of a VM session. */
-export const VM_SESSION_OPS: readonly string[] = ['attach', 'detach', 'create_vcpu', 'colocated'];
+export const VM_SESSION_OPS: readonly string[] = [
+  'attach',
+  'detach',
+  'create_vcpu',
+  'colocated',
+  'kernel_vm',
+];
 
 /**
  * Core's VM session: a VM with a guest-physical space, eager guest-memory attachments from
@@ -49,6 +55,11 @@ export class Vm_session_component extends Plain_session implements Region_map_de
     if (options.vmm.kernel_pd === null) throw new RangeError('VM session needs a VMM PD');
     this.vm = kernel.createVm(options.vmm.kernel_pd, { label, colocated: options.colocated });
     this.cap = ep.manage(this, VM_SESSION_OPS);
+  }
+
+  /** RPC `kernel_vm` (the kernel-specific native VM, like `Native_vcpu`). */
+  kernel_vm(): KernelVm {
+    return this.vm;
   }
 
   /** RPC `colocated`. */

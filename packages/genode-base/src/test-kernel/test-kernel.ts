@@ -222,6 +222,7 @@ class Test_kernel implements BootedKernel {
     for (;;) {
       if (options.until?.()) return this.#result('until', steps);
       if (options.maxSteps !== undefined && steps >= options.maxSteps) return this.#result('steps', steps);
+      this.#wake_sleepers();
       let t = this.#ready.shift();
       while (t !== undefined && t.state !== 'ready') t = this.#ready.shift();
       if (t === undefined) {
@@ -233,12 +234,7 @@ class Test_kernel implements BootedKernel {
           return this.#result('time', steps);
         }
         this.#now = Math.max(this.#now, next);
-        for (const s of [...this.#sleepers]) {
-          if (s.sleep_until <= this.#now) {
-            this.#sleepers.delete(s);
-            this.#make_ready(s, undefined);
-          }
-        }
+        this.#wake_sleepers();
         continue;
       }
       if (options.maxTime !== undefined && this.#now >= options.maxTime) {
@@ -247,6 +243,16 @@ class Test_kernel implements BootedKernel {
       }
       this.#step(t);
       steps++;
+    }
+  }
+
+  #wake_sleepers(): void {
+    if (this.#sleepers.size === 0) return;
+    for (const s of [...this.#sleepers]) {
+      if (s.sleep_until <= this.#now) {
+        this.#sleepers.delete(s);
+        this.#make_ready(s, undefined);
+      }
     }
   }
 
