@@ -27,12 +27,15 @@ export class Attached_dataspace {
     this.#size = r.range.num_bytes;
   }
 
+  /** The dataspace. */
   cap(): Capability {
     return this.#cap;
   }
+  /** Where it is attached. */
   local_addr(): number {
     return this.#addr;
   }
+  /** Attached size. */
   size(): number {
     return this.#size;
   }
@@ -106,6 +109,7 @@ export class Attached_ram_dataspace {
   local_addr(): number {
     return this.#addr;
   }
+  /** Size in bytes. */
   size(): number {
     return this.#size;
   }

@@ -123,10 +123,12 @@ export class Dataspace_client {
     this.#cap = cap;
   }
 
+  /** Page-rounded size. */
   size(): number {
     return rpc_call(this.#env, this.#cap, 'rpc_size');
   }
 
+  /** Whether mappings may be writeable (false for ROM and managed dataspaces). */
   writeable(): boolean {
     return rpc_call(this.#env, this.#cap, 'rpc_writeable');
   }

@@ -1,6 +1,6 @@
 import type { Blocking } from '../kernel/blocking.js';
 import type { BootedKernel, KernelPd } from '../kernel/kernel.js';
-import type { AccessKind } from '../kernel/memory.js';
+import type { AccessKind, Translation } from '../kernel/memory.js';
 
 const PAGE = 4096;
 
@@ -26,6 +26,11 @@ export class Local_memory {
     this.#pd = pd;
     this.#view = new DataView(kernel.memory.buffer);
     this.#bytes = new Uint8Array(kernel.memory.buffer);
+  }
+
+  /** The kernel's current translation of the page containing `addr` (`Nova::lookup`). */
+  lookup(addr: number): Translation | undefined {
+    return this.#kernel.lookup(this.#pd, addr);
   }
 
   /** Physical address of `addr` if it is accessible for `access` now, without faulting. */

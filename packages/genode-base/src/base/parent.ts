@@ -41,22 +41,27 @@ export class Parent_client implements Parent {
     this.#cap = cap;
   }
 
+  /** Parent RPC `session`. */
   session(service: string, label: string, quota: Session_quota, args: Session_args = {}): Session_result {
     return rpc_call(this.#ctx, this.#cap, 'session', service, label, quota, args);
   }
 
+  /** Parent RPC `upgrade`. */
   upgrade(session: Capability, quota: Session_quota): boolean {
     return rpc_call(this.#ctx, this.#cap, 'upgrade', session, quota);
   }
 
+  /** Parent RPC `close`. */
   close(session: Capability): void {
     rpc_call(this.#ctx, this.#cap, 'close', session);
   }
 
+  /** Parent RPC `exit`. */
   exit(code: number): void {
     rpc_call(this.#ctx, this.#cap, 'exit', code);
   }
 
+  /** Parent RPC `resource_request`. */
   resource_request(args: string): void {
     rpc_call(this.#ctx, this.#cap, 'resource_request', args);
   }

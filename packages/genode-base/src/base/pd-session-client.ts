@@ -62,21 +62,27 @@ export class Pd_session_client implements Ram_allocator {
     return this.#call('transfer_quota', to, amount);
   }
 
+  /** RAM limit of the account. */
   ram_quota(): number {
     return this.#call('ram_quota');
   }
+  /** RAM in use. */
   used_ram(): number {
     return this.#call('used_ram');
   }
+  /** RAM available (`limit - used`). */
   avail_ram(): number {
     return this.#call('avail_ram');
   }
+  /** Capability limit. */
   cap_quota(): number {
     return this.#call('cap_quota');
   }
+  /** Capabilities in use. */
   used_caps(): number {
     return this.#call('used_caps');
   }
+  /** Capabilities available. */
   avail_caps(): number {
     return this.#call('avail_caps');
   }

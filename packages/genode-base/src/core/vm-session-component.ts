@@ -1,5 +1,5 @@
 import type { Capability } from '../kernel/capability.js';
-import type { BootedKernel, KernelEntrypoint, KernelVcpu, KernelVm, VcpuOptions } from '../kernel/kernel.js';
+import type { BootedKernel, KernelVcpu, KernelVm, VcpuOptions } from '../kernel/kernel.js';
 import { alignUp, isAligned } from '../page.js';
 import { AvlTree, compareNumbers } from '../util/avl-tree.js';
 import { Dataspace_component } from './dataspace-component.js';
@@ -153,6 +153,3 @@ export class Vm_session_component extends Plain_session implements Region_map_de
     return super.close();
   }
 }
-
-/** A handler entrypoint passed with `create_vcpu`. */
-export type Vcpu_handler_ep = KernelEntrypoint;

@@ -301,7 +301,9 @@ export interface BootedKernel {
   dissolve(cap: Capability): void;
   /**
    * Call an RPC object: synchronous for the caller; the handler runs to completion on the
-   * serving entrypoint (execution-model rule 3).
+   * serving entrypoint (execution-model rule 3) and its exceptions propagate to the caller.
+   * May be called from a thread or from the host outside any thread (booting components, tests):
+   * the handler then runs directly.
    */
   call(cap: Capability, request: RpcRequest): RpcResult;
 
@@ -311,7 +313,7 @@ export interface BootedKernel {
   createSignalContext(source: KernelSignalSource, imprint: number): Capability;
   /** Destroy a signal context; pending deliveries are dropped. */
   destroySignalContext(cap: Capability): void;
-  /** Submit a signal (`count` defaults to 1); invalid capabilities are ignored. */
+  /** Submit a signal (`count` defaults to 1; from a thread, core or the host); invalid capabilities are ignored. */
   submitSignal(cap: Capability, count?: number): void;
   /** Block until a context of `source` has pending signals; contexts are delivered FIFO. */
   waitSignal(source: KernelSignalSource): Blocking<SignalDelivery>;
