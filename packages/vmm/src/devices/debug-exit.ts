@@ -34,7 +34,7 @@ export class DebugExit {
       impl: { min: options.size, max: options.size },
       handler: {
         write: (a) => {
-          const value = a.value & a.mask;
+          const value = (a.value & a.mask) >>> 0;
           this.writes.push(value);
           board.host.send({
             op: 'stop',

@@ -171,9 +171,14 @@ export class Pit8254 {
     return `${this.name}: ${parts.join('; ')}; port61 0x${this.readPortB().toString(16)}; irqs ${this.interrupts}`;
   }
 
+  /**
+   * Counter 0 was reprogrammed: OUT going low (mode 0) is put on the line at once; OUT rising
+   * because of a control word is not delivered as an interrupt — interrupts come only from the
+   * counting (the next rising edge is scheduled).
+   */
   private channel0Changed(): void {
     const tick = this.tick();
-    this.line.set(this.counters[0].out(tick));
+    if (!this.counters[0].out(tick)) this.line.lower();
     this.schedule(tick);
   }
 

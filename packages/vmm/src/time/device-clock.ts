@@ -18,8 +18,9 @@ export interface DeviceClock {
   /** Guest time in nanoseconds (an integer ≥ 0 that never decreases). */
   now(): number;
   /**
-   * Calls `fire` once when guest time reaches `deadline` (ns; a deadline in the past fires at
-   * the next advance). `fire` sees `now()` equal to the deadline.
+   * Calls `fire` once when guest time reaches `deadline` (ns). A deadline in the past counts as
+   * now: it fires at the next advance, after the timers already due now. `fire` sees `now()` equal
+   * to the (clamped) deadline.
    */
   schedule(deadline: number, fire: () => void): TimerHandle;
 }

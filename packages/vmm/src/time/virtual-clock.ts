@@ -52,7 +52,8 @@ export class VirtualClock implements DeviceClock {
   }
 
   schedule(deadline: number, fire: () => void): TimerHandle {
-    const t = new Timer(Math.max(0, Math.ceil(deadline)), this.seq++, fire, this);
+    // A deadline in the past is due now: it queues behind timers already due at this instant.
+    const t = new Timer(Math.max(this.time, Math.ceil(deadline)), this.seq++, fire, this);
     this.push(t);
     return t;
   }
