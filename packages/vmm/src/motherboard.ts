@@ -3,6 +3,7 @@ import { InterruptPins, type InterruptSink } from './bus/interrupt-pins.js';
 import { IrqBus } from './bus/irq-bus.js';
 import { MmioBus } from './bus/mmio-bus.js';
 import { PortIoBus } from './bus/port-io-bus.js';
+import { RegistrationJournal } from './bus/registration-journal.js';
 import type {
   DeviceDefinition,
   DeviceHooks,
@@ -54,6 +55,7 @@ export class Motherboard {
   readonly clock: DeviceClock;
   private readonly attached: DeviceInstance[] = [];
   private a20Sources = new Map<string, boolean>();
+  private journal: RegistrationJournal | undefined;
   private a20State = true;
 
   constructor(options: MotherboardOptions = {}) {
@@ -68,7 +70,8 @@ export class Motherboard {
 
   /**
    * Creates a device from its definition and attaches it: parameters are checked and defaults
-   * filled in, `create` registers the device on the buses, and the instance is named
+   * filled in, `create` registers the device on the buses (all or nothing: if `create` throws,
+   * what it registered so far is taken back), and the instance is named
    * `<definition><n>` (`uart0`, `uart1`) unless `options.name` says otherwise. Throws
    * {@link DeviceConfigError} for a bad parameter or a taken name and the bus's error for a
    * conflicting range.
@@ -87,7 +90,17 @@ export class Motherboard {
     } else if (this.device(name) !== undefined) {
       throw new DeviceConfigError('DUPLICATE_DEVICE', `a device named '${name}' is already attached`);
     }
-    const model = definition.create({ board: this, name }, resolved as ParamValues<P>);
+    const journal = new RegistrationJournal();
+    this.setJournal(journal);
+    let model: D;
+    try {
+      model = definition.create({ board: this, name }, resolved as ParamValues<P>);
+    } catch (e) {
+      journal.rollback();
+      throw e;
+    } finally {
+      this.setJournal(undefined);
+    }
     const instance: DeviceInstance<D> = {
       name,
       definition,
@@ -98,6 +111,14 @@ export class Motherboard {
     };
     this.attached.push(instance);
     return instance;
+  }
+
+  private setJournal(journal: RegistrationJournal | undefined): void {
+    this.io.journal = journal;
+    this.mmio.journal = journal;
+    this.irq.journal = journal;
+    this.pins.journal = journal;
+    this.journal = journal;
   }
 
   /** The attached device called `name`, or `undefined`. */
@@ -128,8 +149,18 @@ export class Motherboard {
 
   /** A device sets its A20 source; the host hears about changes of the combined gate. */
   setA20(source: string, enabled: boolean): void {
+    if (!this.a20Sources.has(source)) {
+      this.journal?.record(() => {
+        this.a20Sources.delete(source);
+        this.updateA20();
+      });
+    }
     this.a20Sources.set(source, enabled);
-    let any = false;
+    this.updateA20();
+  }
+
+  private updateA20(): void {
+    let any = this.a20Sources.size === 0;
     for (const v of this.a20Sources.values()) any ||= v;
     if (any !== this.a20State) {
       this.a20State = any;

@@ -9,6 +9,7 @@ import {
   isValidAccess,
   planAccess,
 } from './access-sizes.js';
+import type { RegistrationJournal } from './registration-journal.js';
 
 /**
  * The message a device handler receives for one access (Seoul's `MessageIOIn`/`MessageMem`: a
@@ -106,6 +107,9 @@ export abstract class AddressBus {
   onUnhandled: (reason: UnhandledReason, kind: 'read' | 'write', address: number, size: number) => void =
     () => {};
 
+  /** @internal Set by `Motherboard.add` while a device is created. */
+  journal: RegistrationJournal | undefined;
+
   private readonly msg: BusAccess = { address: 0, offset: 0, size: 1, value: 0, mask: 0xff };
   private readonly kindName: string;
   private readonly limit: number;
@@ -164,6 +168,7 @@ export abstract class AddressBus {
     }
     const region: Region = Object.freeze({ owner, base, length, valid, impl, handler: spec.handler });
     this.insert(region);
+    this.journal?.record(() => this.remove(region));
     return region;
   }
 

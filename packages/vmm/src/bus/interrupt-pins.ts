@@ -1,3 +1,5 @@
+import type { RegistrationJournal } from './registration-journal.js';
+
 /**
  * What the VMM core provides to receive the interrupt controller's output: the CPU's INTR pin
  * (level, active high). The core injects an external interrupt when INTR is high and the guest
@@ -25,6 +27,8 @@ export interface InterruptController {
  * RTC index port controls. One interrupt controller drives INTR.
  */
 export class InterruptPins {
+  /** @internal Set by `Motherboard.add` while a device is created. */
+  journal: RegistrationJournal | undefined;
   private controller: InterruptController | undefined;
   private controllerOwner = '';
   private intrLevel = false;
@@ -59,6 +63,10 @@ export class InterruptPins {
     if (this.controller !== undefined) return false;
     this.controller = controller;
     this.controllerOwner = owner;
+    this.journal?.record(() => {
+      this.controller = undefined;
+      this.controllerOwner = '';
+    });
     return true;
   }
 

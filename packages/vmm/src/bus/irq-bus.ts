@@ -1,4 +1,5 @@
 import { BusError } from '../errors.js';
+import type { RegistrationJournal } from './registration-journal.js';
 
 /** Number of global system interrupts (GSIs) the IRQ bus carries: 0–255. */
 export const GSI_COUNT = 256;
@@ -69,6 +70,8 @@ export class IrqBus {
   private readonly edges = new Float64Array(GSI_COUNT);
   private readonly receivers: Receiver[] = [];
   private readonly routed: (Receiver | undefined)[] = new Array(GSI_COUNT).fill(undefined);
+  /** @internal Set by `Motherboard.add` while a device is created. */
+  journal: RegistrationJournal | undefined;
 
   /**
    * Declares a source on `gsi`. Throws {@link BusError} `BAD_RANGE` for a GSI outside 0–255 and
@@ -86,6 +89,10 @@ export class IrqBus {
     }
     const src: Source = { owner: options.owner, trigger: options.trigger, level: false };
     list.push(src);
+    this.journal?.record(() => {
+      list.splice(list.indexOf(src), 1);
+      this.update(gsi);
+    });
     const set = (level: boolean): void => {
       if (src.level === level) return;
       src.level = level;
@@ -125,6 +132,10 @@ export class IrqBus {
     }
     const rec: Receiver = { owner, first, count, fn: receiver };
     this.receivers.push(rec);
+    this.journal?.record(() => {
+      this.receivers.splice(this.receivers.indexOf(rec), 1);
+      for (let g = first; g < first + count; g++) this.routed[g] = undefined;
+    });
     for (let g = first; g < first + count; g++) {
       this.routed[g] = rec;
       if (this.levels[g]) receiver(g, true);

@@ -187,7 +187,6 @@ export class Uart16550 implements DeviceHooks {
     this.board = board;
     this.name = options.name;
     this.base = options.base;
-    this.line = board.irq.line(options.irq, { owner: options.name, trigger: 'edge' });
     board.io.register({
       owner: options.name,
       base: options.base,
@@ -203,6 +202,7 @@ export class Uart16550 implements DeviceHooks {
         },
       },
     });
+    this.line = board.irq.line(options.irq, { owner: options.name, trigger: 'edge' });
   }
 
   /** The divisor latch (DLM:DLL); 0 counts as 65536. */

@@ -46,13 +46,12 @@ export interface MultibootHeader {
  */
 export function findMultibootHeader(image: Uint8Array): MultibootHeader {
   const b = new ImageBytes(image, 'multiboot image');
-  const limit = Math.min(image.length - 4, MULTIBOOT_SEARCH - 4);
+  // The header must lie completely within the first 8192 bytes (§3.1.1): magic, flags and
+  // checksum need 12 bytes.
+  const limit = Math.min(image.length, MULTIBOOT_SEARCH) - 12;
   let badChecksumAt = -1;
   for (let off = 0; off <= limit; off += 4) {
     if (b.u32(off, 'magic') !== MULTIBOOT_HEADER_MAGIC) continue;
-    if (off + 12 > image.length) {
-      b.need(off, 12, 'the multiboot header (magic, flags, checksum)');
-    }
     const flags = b.u32(off + 4, 'flags');
     const checksum = b.u32(off + 8, 'checksum');
     if ((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0 !== 0) {
@@ -67,11 +66,13 @@ export function findMultibootHeader(image: Uint8Array): MultibootHeader {
       `multiboot header at offset ${hex(badChecksumAt)} has a bad checksum (magic + flags + checksum must be 0 mod 2^32)`,
     );
   }
-  for (let off = MULTIBOOT_SEARCH; off + 4 <= Math.min(image.length, 0x100000); off += 4) {
+  for (let off = Math.max(0, limit + 4); off + 4 <= Math.min(image.length, 0x100000); off += 4) {
     if (b.u32(off, 'magic') === MULTIBOOT_HEADER_MAGIC) {
       throw new LoaderError(
         'NO_HEADER',
-        `multiboot header magic found at offset ${hex(off)}, beyond the first 8192 bytes where the specification requires it`,
+        off + 12 > image.length
+          ? `multiboot header magic at offset ${hex(off)} is cut off by the end of the image`
+          : `multiboot header magic found at offset ${hex(off)}, not completely within the first 8192 bytes where the specification requires it`,
       );
     }
   }
@@ -95,6 +96,12 @@ function parseHeader(b: ImageBytes, off: number, flags: number, checksum: number
   }
   if (!(flags & MB_FLAG_AOUT_KLUDGE)) return { offset: off, flags, checksum };
   b.need(off, 32, 'the multiboot header address fields (flag bit 16)');
+  if (off + 32 > MULTIBOOT_SEARCH) {
+    throw new LoaderError(
+      'NO_HEADER',
+      `multiboot header at offset ${hex(off)} with address fields is not completely within the first 8192 bytes`,
+    );
+  }
   return {
     offset: off,
     flags,
