@@ -60,7 +60,7 @@ export const OCW2_ROTATE_SPECIFIC_EOI = 7;
  * cycle. {@link Pic8259Pair} wires two of them as on the PC/AT.
  *
  * Edge-triggered requests are latched in IRR on the rising edge and stay latched until INTA even
- * if the input falls first (as QEMU and Bochs do; on the silicon such a request becomes a default
+ * if the input falls first (as QEMU does; on the silicon such a request becomes a default
  * IR7 — 8259A datasheet, "Edge and Level Triggered Modes"). Vectors are always produced the
  * 8086 way (ICW2 T7–T3 plus the level), even if ICW4 selects MCS-80/85 mode.
  */

@@ -44,7 +44,8 @@ export interface Pit8254Options {
  * the next rising edge of counter 0's OUT, which pulses the IRQ line (an edge-triggered ISA line:
  * ELCR cannot make IRQ 0 level-triggered). Modelled: modes 0–5, binary and BCD, LSB/MSB/word
  * access with separate read and write flip-flops, the counter-latch and read-back commands, the
- * status byte (OUT, NULL COUNT, RW, mode, BCD), gates. Not modelled: sound.
+ * status byte (OUT, NULL COUNT, RW, mode, BCD), gates. Not modelled: sound; a control word that
+ * raises OUT delivers no interrupt (only counting does); count 1 in mode 2 (illegal) gives none.
  */
 export class Pit8254 {
   readonly name: string;
