@@ -78,6 +78,20 @@ describe('PortIoBus', () => {
     expect(io.read(0x11, 2)).toBe(0xffbb);
     expect(io.read(0x0f, 4)).toBe(0xffbbaaff);
     expect(io.stats.unclaimed).toBe(2);
+    // Nothing wraps around the end of the port space.
+    io.register({
+      owner: 'low',
+      base: 0,
+      length: 1,
+      handler: {
+        read: (a) => {
+          a.value = 0x12;
+          return true;
+        },
+      },
+    });
+    expect(io.read(0xffff, 2)).toBe(0xffff);
+    expect(io.read(0x10000, 1)).toBe(0xff);
     expect(io.write(0x11, 2, 0x1234)).toBe(false);
     expect(regs[1]).toBe(0x34);
   });

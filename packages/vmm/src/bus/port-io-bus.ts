@@ -30,7 +30,8 @@ export class PortIoBus extends AddressBus {
 
   /** The region that claims `port`, if any. */
   find(port: number): Region | undefined {
-    const i = this.table[port & 0xffff] ?? -1;
+    if (!(port >= 0 && port < PORT_SPACE_SIZE)) return undefined;
+    const i = this.table[port] ?? -1;
     return i < 0 ? undefined : this.list[i];
   }
 
