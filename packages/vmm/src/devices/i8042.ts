@@ -28,7 +28,9 @@ export const I8042_STATUS_TIMEOUT = 0x40;
 export const I8042_CMD_READ_CCB = 0x20;
 /** Write the command byte with the next data byte; 0x61–0x7f write bytes 1–31. */
 export const I8042_CMD_WRITE_CCB = 0x60;
+/** Disable the auxiliary interface (command byte bit 5 set). */
 export const I8042_CMD_AUX_DISABLE = 0xa7;
+/** Enable the auxiliary interface. */
 export const I8042_CMD_AUX_ENABLE = 0xa8;
 /** Auxiliary interface test: 0x00 = no error. */
 export const I8042_CMD_AUX_TEST = 0xa9;
@@ -38,9 +40,13 @@ export const I8042_CMD_SELF_TEST = 0xaa;
 export const I8042_SELF_TEST_OK = 0x55;
 /** Keyboard interface test: 0x00 = no error. */
 export const I8042_CMD_KBD_TEST = 0xab;
+/** Disable the keyboard interface (command byte bit 4 set). */
 export const I8042_CMD_KBD_DISABLE = 0xad;
+/** Enable the keyboard interface. */
 export const I8042_CMD_KBD_ENABLE = 0xae;
+/** Read the output port into the output buffer. */
 export const I8042_CMD_READ_OUTPUT = 0xd0;
+/** Write the next data byte to the output port. */
 export const I8042_CMD_WRITE_OUTPUT = 0xd1;
 /** Put the next data byte in the output buffer as keyboard data. */
 export const I8042_CMD_WRITE_KBD_BUFFER = 0xd2;
@@ -48,17 +54,25 @@ export const I8042_CMD_WRITE_KBD_BUFFER = 0xd2;
 export const I8042_CMD_WRITE_AUX_BUFFER = 0xd3;
 /** Send the next data byte to the auxiliary device. */
 export const I8042_CMD_WRITE_AUX = 0xd4;
+/** Close the A20 gate (output port bit 1 clear). */
 export const I8042_CMD_A20_DISABLE = 0xdd;
+/** Open the A20 gate (output port bit 1 set). */
 export const I8042_CMD_A20_ENABLE = 0xdf;
 /** 0xf0–0xff pulse the output-port lines whose bit is 0 in the low nibble; 0xfe pulses reset. */
 export const I8042_CMD_PULSE_RESET = 0xfe;
 
 // Command byte (controller RAM byte 0).
+/** Command byte: keyboard interrupt (IRQ 1) enable. */
 export const CCB_KBD_INT = 0x01;
+/** Command byte: auxiliary interrupt (IRQ 12) enable. */
 export const CCB_AUX_INT = 0x02;
+/** Command byte: system flag (mirrored in status bit 2). */
 export const CCB_SYS = 0x04;
+/** Command byte: keyboard clock disabled. */
 export const CCB_KBD_DISABLE = 0x10;
+/** Command byte: auxiliary clock disabled. */
 export const CCB_AUX_DISABLE = 0x20;
+/** Command byte: translate scan codes to set 1. */
 export const CCB_TRANSLATE = 0x40;
 
 // Output port (command 0xd0/0xd1).
@@ -68,9 +82,13 @@ export const OUTPUT_PORT_RESET = 0x01;
 export const OUTPUT_PORT_A20 = 0x02;
 
 // Keyboard replies.
+/** Keyboard acknowledge. */
 export const KBD_ACK = 0xfa;
+/** Keyboard resend / error (also what a timed-out device write returns). */
 export const KBD_RESEND = 0xfe;
+/** Keyboard basic assurance test passed (after reset). */
 export const KBD_BAT_OK = 0xaa;
+/** Answer to the echo command. */
 export const KBD_ECHO = 0xee;
 
 interface OutByte {

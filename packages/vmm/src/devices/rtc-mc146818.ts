@@ -10,19 +10,33 @@ export const RTC_BASE = 0x70;
 export const RTC_NMI_DISABLE = 0x80;
 
 // Register indices (MC146818A datasheet, Figure "Address Map").
+/** Seconds. */
 export const RTC_SECONDS = 0x00;
+/** Seconds alarm. */
 export const RTC_SECONDS_ALARM = 0x01;
+/** Minutes. */
 export const RTC_MINUTES = 0x02;
+/** Minutes alarm. */
 export const RTC_MINUTES_ALARM = 0x03;
+/** Hours (bit 7 = PM in 12-hour mode). */
 export const RTC_HOURS = 0x04;
+/** Hours alarm. */
 export const RTC_HOURS_ALARM = 0x05;
+/** Day of the week, 1–7 (Sunday = 1). */
 export const RTC_WEEKDAY = 0x06;
+/** Date of the month. */
 export const RTC_DAY = 0x07;
+/** Month. */
 export const RTC_MONTH = 0x08;
+/** Year, 0–99. */
 export const RTC_YEAR = 0x09;
+/** Register A. */
 export const RTC_REG_A = 0x0a;
+/** Register B. */
 export const RTC_REG_B = 0x0b;
+/** Register C (flags, cleared by reading). */
 export const RTC_REG_C = 0x0c;
+/** Register D (VRT). */
 export const RTC_REG_D = 0x0d;
 /** IBM PC/AT CMOS: century (BCD or binary as register B says), kept in step with the year here. */
 export const CMOS_CENTURY = 0x32;
@@ -68,9 +82,13 @@ export const REG_B_24H = 0x02;
 export const REG_B_DSE = 0x01;
 
 // Register C (MC146818A "Register C"), read only, cleared by reading.
+/** IRQF: an enabled flag is set (the IRQ output is active). */
 export const REG_C_IRQF = 0x80;
+/** PF: a periodic tick happened. */
 export const REG_C_PF = 0x40;
+/** AF: the alarm matched. */
 export const REG_C_AF = 0x20;
+/** UF: an update cycle ended. */
 export const REG_C_UF = 0x10;
 /** Register D bit 7: VRT, valid RAM and time (the battery is fine). */
 export const REG_D_VRT = 0x80;

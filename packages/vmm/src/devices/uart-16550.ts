@@ -73,8 +73,11 @@ export const LCR_BREAK = 0x40;
 export const LCR_DLAB = 0x80;
 
 // Modem Control Register (PC16550D "MODEM Control Register"; bits 5–7 always read 0).
+/** Data terminal ready (looped to DSR). */
 export const MCR_DTR = 0x01;
+/** Request to send (looped to CTS). */
 export const MCR_RTS = 0x02;
+/** User output 1 (looped to RI). */
 export const MCR_OUT1 = 0x04;
 /** OUT2: on PC serial cards it enables the IRQ driver (Linux sets it when the port has an IRQ). */
 export const MCR_OUT2 = 0x08;
@@ -100,14 +103,21 @@ export const LSR_TEMT = 0x40;
 export const LSR_RX_FIFO_ERROR = 0x80;
 
 // Modem Status Register (PC16550D "MODEM Status Register").
+/** CTS changed since MSR was last read. */
 export const MSR_DCTS = 0x01;
+/** DSR changed since MSR was last read. */
 export const MSR_DDSR = 0x02;
 /** Trailing edge of RI (RI went from on to off). */
 export const MSR_TERI = 0x04;
+/** DCD changed since MSR was last read. */
 export const MSR_DDCD = 0x08;
+/** Clear to send. */
 export const MSR_CTS = 0x10;
+/** Data set ready. */
 export const MSR_DSR = 0x20;
+/** Ring indicator. */
 export const MSR_RI = 0x40;
+/** Data carrier detect. */
 export const MSR_DCD = 0x80;
 
 /** Depth of the 16550A's receiver and transmitter FIFOs. */

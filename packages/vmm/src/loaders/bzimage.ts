@@ -3,33 +3,51 @@ import { hex, ImageBytes } from './image-bytes.js';
 
 // The real-mode kernel header (Linux Documentation/arch/x86/boot.rst, "The Real-Mode Kernel
 // Header"); offsets are from the start of the image.
+/** setup_sects: 512-byte setup sectors after the boot sector (0 means 4). */
 export const SETUP_SECTS = 0x1f1;
+/** root_flags: mount the root read-only if set. */
 export const ROOT_FLAGS = 0x1f2;
+/** syssize: protected-mode code size in 16-byte paragraphs (32 bits since 2.04). */
 export const SYSSIZE = 0x1f4;
+/** vid_mode: video mode control. */
 export const VID_MODE = 0x1fa;
+/** root_dev: default root device number. */
 export const ROOT_DEV = 0x1fc;
 /** 0xAA55 at 0x1fe. */
 export const BOOT_FLAG = 0x1fe;
+/** The boot_flag value: 0xAA55. */
 export const BOOT_FLAG_MAGIC = 0xaa55;
 /** Two-byte jump over the header at 0x200; its target bounds the header. */
 export const JUMP = 0x200;
 /** "HdrS" at 0x202 (protocol 2.00+). */
 export const HEADER = 0x202;
+/** "HdrS" read as a little-endian 32-bit word. */
 export const HEADER_MAGIC = 0x53726448;
+/** version: boot protocol, major in the high byte. */
 export const VERSION = 0x206;
+/** kernel_version: pointer (minus 0x200) to the version string. */
 export const KERNEL_VERSION = 0x20e;
+/** type_of_loader: written by the boot loader. */
 export const TYPE_OF_LOADER = 0x210;
+/** loadflags: LOADED_HIGH, QUIET_FLAG, KEEP_SEGMENTS, CAN_USE_HEAP. */
 export const LOADFLAGS = 0x211;
+/** setup_move_size: bytes to move with the setup code (protocol 2.00–2.01). */
 export const SETUP_MOVE_SIZE = 0x212;
+/** code32_start: the 32-bit entry of the protected-mode kernel. */
 export const CODE32_START = 0x214;
+/** ramdisk_image: physical address of the initrd (written by the loader). */
 export const RAMDISK_IMAGE = 0x218;
+/** ramdisk_size: size of the initrd (written by the loader). */
 export const RAMDISK_SIZE = 0x21c;
+/** heap_end_ptr: end of the setup stack/heap minus 0x200. */
 export const HEAP_END_PTR = 0x224;
+/** cmd_line_ptr: physical address of the command line (written by the loader). */
 export const CMD_LINE_PTR = 0x228;
 /** 2.03+. */
 export const INITRD_ADDR_MAX = 0x22c;
 /** 2.05+. */
 export const KERNEL_ALIGNMENT = 0x230;
+/** relocatable_kernel (2.05+): non-zero if the kernel may be loaded elsewhere. */
 export const RELOCATABLE_KERNEL = 0x234;
 /** 2.10+. */
 export const MIN_ALIGNMENT = 0x235;
@@ -41,9 +59,11 @@ export const CMDLINE_SIZE = 0x238;
 export const HARDWARE_SUBARCH = 0x23c;
 /** 2.08+. */
 export const PAYLOAD_OFFSET = 0x248;
+/** payload_length (2.08+). */
 export const PAYLOAD_LENGTH = 0x24c;
 /** 2.10+. */
 export const PREF_ADDRESS = 0x258;
+/** init_size (2.10+): linear memory the kernel needs before it relocates. */
 export const INIT_SIZE = 0x260;
 /** 2.11+. */
 export const HANDOVER_OFFSET = 0x264;

@@ -73,6 +73,7 @@ export const REAL_DATA_ATTRIBUTES = 0x093;
 
 /** Selectors the flat state uses (GDT entries 1 and 2 by convention; the GDT itself is not set up). */
 export const FLAT_CODE_SELECTOR = 0x08;
+/** Data selector of the flat state (GDT entry 2). */
 export const FLAT_DATA_SELECTOR = 0x10;
 
 const TR: SegmentState = { selector: 0, base: 0, limit: 0xffff, attributes: TSS_BUSY_ATTRIBUTES };

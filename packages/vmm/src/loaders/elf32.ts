@@ -14,6 +14,7 @@ export const EM_386 = 3;
 export const PT_LOAD = 1;
 /** Size of an ELF32 header and of a program header entry. */
 export const ELF32_EHDR_SIZE = 52;
+/** Size of an ELF32 program header entry. */
 export const ELF32_PHDR_SIZE = 32;
 
 /** One ELF32 program header. */

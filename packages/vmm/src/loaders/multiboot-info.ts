@@ -19,14 +19,23 @@ export const MBI_MMAP_ENTRY_SIZE = 24;
 export const MBI_MODULE_SIZE = 16;
 
 // Offsets of the fields in the information structure.
+/** Offset of `flags`. */
 export const MBI_OFF_FLAGS = 0;
+/** Offset of `mem_lower`. */
 export const MBI_OFF_MEM_LOWER = 4;
+/** Offset of `mem_upper`. */
 export const MBI_OFF_MEM_UPPER = 8;
+/** Offset of `cmdline`. */
 export const MBI_OFF_CMDLINE = 16;
+/** Offset of `mods_count`. */
 export const MBI_OFF_MODS_COUNT = 20;
+/** Offset of `mods_addr`. */
 export const MBI_OFF_MODS_ADDR = 24;
+/** Offset of `mmap_length`. */
 export const MBI_OFF_MMAP_LENGTH = 44;
+/** Offset of `mmap_addr`. */
 export const MBI_OFF_MMAP_ADDR = 48;
+/** Offset of `boot_loader_name`. */
 export const MBI_OFF_BOOT_LOADER_NAME = 64;
 
 /** Multiboot memory-map `type` of a map entry: 1 RAM, 2 reserved, 3 ACPI, 4 NVS, 5 bad. */
