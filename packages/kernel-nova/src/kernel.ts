@@ -36,7 +36,7 @@ import { TimerQueue } from './timer-queue.js';
 import type { TraceRecord, Tracer } from './trace.js';
 import { Utcb } from './utcb.js';
 import type { GuestSpace, VcpuEngine, VcpuExit } from './vcpu-engine.js';
-import { toWord } from './word.js';
+import { pow2, toWord } from './word.js';
 
 /** Host code of an EC: a generator function started at an entry IP with the EC's `sys` object. */
 export type EntryFn = (sys: Sys) => Generator<KernelEntry, unknown, unknown>;
@@ -109,6 +109,9 @@ export interface IoBus {
 export type InvalidationListener = (pd: Pd, table: TableKind, base: number, pages: number) => void;
 
 const TEXT_BASE = 0x1000;
+const TABLE_MAP = 0;
+const TABLE_UNMAP = 1;
+const TABLE_PROTECT = 2;
 const TEXT_STEP = 0x10;
 
 /**
@@ -531,12 +534,14 @@ export class NovaKernel {
     const parent = node.parent;
     parent?.removeChild(node);
     if (node.children !== null) {
-      for (const c of node.children) {
+      const kids = node.children;
+      node.children = null;
+      for (const c of kids) {
         c.parent = parent;
+        c.childIndex = -1;
         parent?.addChild(c);
         this.shiftDepth(c, -1);
       }
-      node.children = null;
     }
     if (node.kind === CrdType.MEM && node.perms !== 0) this.unmapNode(node);
     node.pd.quota.refundSlab('MDB');
@@ -555,43 +560,43 @@ export class NovaKernel {
     if (perms === node.perms) return;
     const before = node.perms;
     node.perms = perms;
-    if (node.kind === CrdType.MEM && before !== 0) {
-      if (perms === 0) this.unmapNode(node, before);
-      else this.forTables(node, (t, b, o) => this.protect(node.pd, t, b, o, perms));
-    }
+    if (node.kind === CrdType.MEM && before !== 0)
+      this.applyTables(node, perms === 0 ? TABLE_UNMAP : TABLE_PROTECT);
   }
 
-  private forTables(node: MdbNode, fn: (t: PageTable, base: number, order: number) => void): void {
+  /** Map, unmap or re-protect `node` in the tables it belongs to (host below USER_ADDR, guest with G, DMA with D). */
+  private applyTables(node: MdbNode, op: number): void {
     const pd = node.pd;
     if (!pd.isKernel) {
-      if (node.base + 2 ** node.order <= USER_PAGES) fn(pd.host, node.base, node.order);
-      else if (node.base < USER_PAGES)
-        for (const [b, o] of alignedBlocks(node.base, USER_PAGES)) fn(pd.host, b, o);
+      const end = node.base + pow2(node.order);
+      if (end <= USER_PAGES) this.tableOp(pd, pd.host, node, node.base, node.order, op);
+      else if (node.base < USER_PAGES) {
+        for (const [b, o] of alignedBlocks(node.base, USER_PAGES)) this.tableOp(pd, pd.host, node, b, o, op);
+      }
     }
-    if (node.sub & Sub.G) fn(pd.guest, node.base, node.order);
-    if (node.sub & Sub.D) fn(pd.dma, node.base, node.order);
+    if (node.sub & Sub.G) this.tableOp(pd, pd.guest, node, node.base, node.order, op);
+    if (node.sub & Sub.D) this.tableOp(pd, pd.dma, node, node.base, node.order, op);
+  }
+
+  private tableOp(pd: Pd, t: PageTable, node: MdbNode, b: number, o: number, op: number): void {
+    if (op === TABLE_MAP) {
+      t.map(b, o, node.phys + (b - node.base), node.perms, (node.sub & Sub.WC) !== 0);
+      if (o < 9) this.tablePages(pd, t, b, 1);
+      return;
+    }
+    if (op === TABLE_UNMAP) {
+      t.unmap(b, o);
+      if (o < 9) this.tablePages(pd, t, b, -1);
+    } else t.protect(b, o, node.perms);
+    if (t.kind === 'guest' || this.listeners.length > 0) this.invalidate(pd, t.kind, b, pow2(o));
   }
 
   private mapNode(node: MdbNode): void {
-    if (node.perms === 0) return;
-    const wc = (node.sub & Sub.WC) !== 0;
-    this.forTables(node, (t, b, o) => {
-      t.map(b, o, node.phys + (b - node.base), node.perms, wc);
-      if (o < 9) this.tablePages(node.pd, t, b, 1);
-    });
+    if (node.perms !== 0) this.applyTables(node, TABLE_MAP);
   }
 
-  private unmapNode(node: MdbNode, _before = node.perms): void {
-    this.forTables(node, (t, b, o) => {
-      t.unmap(b, o);
-      if (o < 9) this.tablePages(node.pd, t, b, -1);
-      this.invalidate(node.pd, t.kind, b, 2 ** o);
-    });
-  }
-
-  private protect(pd: Pd, t: PageTable, base: number, order: number, perms: number): void {
-    t.protect(base, order, perms);
-    this.invalidate(pd, t.kind, base, 2 ** order);
+  private unmapNode(node: MdbNode): void {
+    this.applyTables(node, TABLE_UNMAP);
   }
 
   private readonly regionCounts = new WeakMap<PageTable, Map<number, number>>();

@@ -25,7 +25,10 @@ export class MdbNode implements Ranged {
   /** Memory sub-space flags (see {@link Sub}). */
   sub: number;
   parent: MdbNode | null;
-  children: Set<MdbNode> | null = null;
+  /** Derived nodes (unordered: removal swaps with the last one). */
+  children: MdbNode[] | null = null;
+  /** Index of this node in its parent's `children`. */
+  childIndex = -1;
   depth: number;
   /** A UTCB page: kernel-owned, never a delegation source, never revoked by the user. */
   readonly utcb: boolean;
@@ -59,18 +62,26 @@ export class MdbNode implements Ranged {
 
   /** Link `child` below this node. */
   addChild(child: MdbNode): void {
-    if (this.children === null) this.children = new Set();
-    this.children.add(child);
+    if (this.children === null) this.children = [];
+    child.childIndex = this.children.length;
+    this.children.push(child);
   }
 
   /** Unlink `child`. */
   removeChild(child: MdbNode): void {
-    this.children?.delete(child);
+    const c = this.children;
+    if (c === null || c[child.childIndex] !== child) return;
+    const last = c.pop()!;
+    if (last !== child) {
+      c[child.childIndex] = last;
+      last.childIndex = child.childIndex;
+    }
+    child.childIndex = -1;
   }
 
   /** True if the node has derived nodes. */
   get hasChildren(): boolean {
-    return this.children !== null && this.children.size > 0;
+    return this.children !== null && this.children.length > 0;
   }
 
   /** Physical resource number of selector `sel` of this node (memory frame / port / 0). */

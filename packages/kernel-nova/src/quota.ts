@@ -25,18 +25,14 @@ export class Quota {
   /** Pages that cannot be transferred away (create_pd's lower limit). */
   reserve = 0;
   private pages = 0;
+  private slabPages = 0;
   private readonly slabs: Record<SlabKindName, number> = { MDB: 0, PT: 0, SM: 0, SC: 0, EC: 0, PD: 0 };
   /** Where charges go once this quota's PD is gone (G: `free_up` to the creator). */
   mergedInto: Quota | null = null;
 
   /** Pages in use. */
   get used(): number {
-    let u = this.pages;
-    for (const k of Object.keys(SlabKind) as SlabKindName[]) {
-      const n = this.slabs[k];
-      if (n > 0) u += Math.ceil(n / SlabKind[k]);
-    }
-    return u;
+    return this.pages + this.slabPages;
   }
 
   /** Live slab objects of `kind` charged here. */
@@ -65,13 +61,17 @@ export class Quota {
 
   /** Charge one slab object. */
   chargeSlab(kind: SlabKindName): void {
-    this.target().slabs[kind]++;
+    const q = this.target();
+    const n = ++q.slabs[kind];
+    if ((n - 1) % SlabKind[kind] === 0) q.slabPages++;
   }
 
   /** Refund one slab object. */
   refundSlab(kind: SlabKindName): void {
     const q = this.target();
-    if (q.slabs[kind] > 0) q.slabs[kind]--;
+    if (q.slabs[kind] <= 0) return;
+    const n = --q.slabs[kind];
+    if (n % SlabKind[kind] === 0) q.slabPages--;
   }
 
   /** Charge whole pages. */
@@ -104,10 +104,13 @@ export class Quota {
     const t = to.target();
     t.limit += this.limit;
     t.pages += this.pages;
-    for (const k of Object.keys(SlabKind) as SlabKindName[]) t.slabs[k] += this.slabs[k];
+    for (const k of Object.keys(SlabKind) as SlabKindName[]) {
+      for (let i = 0; i < this.slabs[k]; i++) t.chargeSlab(k);
+      this.slabs[k] = 0;
+    }
     this.limit = 0;
     this.pages = 0;
-    for (const k of Object.keys(SlabKind) as SlabKindName[]) this.slabs[k] = 0;
+    this.slabPages = 0;
     this.mergedInto = t;
   }
 }

@@ -1,4 +1,4 @@
-import { alignDown } from './word.js';
+import { alignDown, pow2 } from './word.js';
 
 /** Something that covers the naturally aligned range `[base, base + 2^order)`. */
 export interface Ranged {
@@ -16,6 +16,8 @@ export class RangeIndex<N extends Ranged> {
   private readonly map = new Map<number, N>();
   private readonly counts: number[] = [];
   private orders: number[] = [];
+  /** Last entry `find` returned (sequential lookups hit it). */
+  private last: N | undefined = undefined;
 
   /** Number of entries. */
   get size(): number {
@@ -29,11 +31,17 @@ export class RangeIndex<N extends Ranged> {
 
   /** The entry covering selector `sel`, if any. */
   find(sel: number): N | undefined {
+    const l = this.last;
+    if (l !== undefined && sel >= l.base && sel - l.base < pow2(l.order) && this.map.get(l.base) === l)
+      return l;
     const orders = this.orders;
     for (let i = 0; i < orders.length; i++) {
       const o = orders[i]!;
       const n = this.map.get(o === 0 ? sel : alignDown(sel, o));
-      if (n !== undefined && n.order === o) return n;
+      if (n !== undefined && n.order === o) {
+        this.last = n;
+        return n;
+      }
     }
     return undefined;
   }
@@ -73,6 +81,10 @@ export class RangeIndex<N extends Ranged> {
 
   /** Entries intersecting `[base, base + 2^order)`, in ascending order of their base. */
   inRange(base: number, order: number): N[] {
+    // Fast path: one entry covers the whole range (or the range is a single selector).
+    const first = this.find(base);
+    if (first !== undefined && first.order >= order) return [first];
+    if (order === 0) return [];
     const out: N[] = [];
     this.scan(base, order, (n) => {
       out.push(n);
@@ -84,17 +96,17 @@ export class RangeIndex<N extends Ranged> {
 
   private scan(base: number, order: number, cb: (n: N) => boolean): void {
     const lo = alignDown(base, order);
-    const size = 2 ** order;
+    const size = pow2(order);
     const hi = lo + size;
     // Probe cost: one aligned slot per order >= `order`, 2^(order - o) slots for smaller orders.
     let probes = 0;
     for (const o of this.orders) {
-      probes += o >= order ? 1 : 2 ** (order - o);
+      probes += o >= order ? 1 : pow2(order - o);
       if (probes > this.map.size) break;
     }
     if (probes > this.map.size) {
       for (const n of this.map.values()) {
-        if (n.base < hi && n.base + 2 ** n.order > lo && cb(n)) return;
+        if (n.base < hi && n.base + pow2(n.order) > lo && cb(n)) return;
       }
       return;
     }
@@ -103,7 +115,7 @@ export class RangeIndex<N extends Ranged> {
         const n = this.map.get(alignDown(lo, o));
         if (n !== undefined && n.order === o && cb(n)) return;
       } else {
-        const step = 2 ** o;
+        const step = pow2(o);
         for (let b = lo; b < hi; b += step) {
           const n = this.map.get(b);
           if (n !== undefined && n.order === o && cb(n)) return;

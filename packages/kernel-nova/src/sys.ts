@@ -218,10 +218,14 @@ export class Sys {
     return yield* this.enter(hc(Hypercall.REVOKE, o.notifySm ?? 0, f), encodeCrd(crd), o.remote ?? 0);
   }
 
-  /** lookup (misc op 0): the capability node covering `crd.base` in the space of `crd.type`, or null CRD. */
+  /**
+   * lookup (misc op 0): the capability node covering `crd.base` in the space of `crd.type`, or
+   * the null CRD. [G] misc checks the caller's quota first; a lookup refused with QUO_OOM also
+   * yields the null CRD (use {@link Sys.hypercall} to see the status).
+   */
   *lookup(crd: Crd): Blocking<Crd> {
-    yield* this.enter(hc(Hypercall.MISC, 0, 0), encodeCrd(crd));
-    return decodeCrd(this.ec.regs.rsi);
+    const s = yield* this.enter(hc(Hypercall.MISC, 0, 0), encodeCrd(crd));
+    return s === 0 ? decodeCrd(this.ec.regs.rsi) : NULL_CRD;
   }
 
   /** [G] delegate (misc op 1): the UTCB's typed items from PD `src` into PD `dst` through `window`. */

@@ -9,19 +9,18 @@
 
 const TWO32 = 4294967296;
 
-/** 2^n for 0 <= n <= 64, exact. */
+const POW2: number[] = [];
+for (let i = 0; i <= 64; i++) POW2.push(2 ** i);
+
+/** 2^n for integer 0 <= n <= 64, exact (table lookup). */
 export function pow2(n: number): number {
-  return 2 ** n;
+  return POW2[n] ?? 2 ** n;
 }
 
 /** Round `v` down to a multiple of 2^order. */
 export function alignDown(v: number, order: number): number {
   if (order <= 0) return v;
-  if (order < 31) {
-    const m = 1 << order;
-    return v - (v % m);
-  }
-  const m = 2 ** order;
+  const m = POW2[order] ?? 2 ** order;
   return v - (v % m);
 }
 
