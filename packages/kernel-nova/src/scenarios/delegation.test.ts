@@ -60,7 +60,9 @@ function* send(
     lookups.type,
     ...lookups.sels,
   ]);
-  items.forEach(([crd, flags], i) => u.setItemWords(i, encodeCrd(crd), flags));
+  items.forEach(([crd, flags], i) => {
+    u.setItemWords(i, encodeCrd(crd), flags);
+  });
   u.t = items.length;
   const s = yield* sys.call(pt);
   u.setMsg(0, 0);
