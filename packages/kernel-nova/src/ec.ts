@@ -56,6 +56,7 @@ export interface VcpuRuntime {
   /** Qualifications of the exit being delivered. */
   exitQual0: number;
   exitQual1: number;
+  exitInstLen: number;
 }
 
 /**
@@ -150,6 +151,7 @@ export class Ec extends Kobject {
             pendingExit: null,
             exitQual0: 0,
             exitQual1: 0,
+            exitInstLen: 0,
           }
         : null;
     this.regs.rsp = sp;

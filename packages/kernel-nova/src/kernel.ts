@@ -1225,6 +1225,7 @@ export class NovaKernel {
         v.backend?.load(v.state, mtd);
         v.state.qual0 = v.exitQual0;
         v.state.qual1 = v.exitQual1;
+        v.state.instLen = v.exitInstLen;
         v.state.tscVal = this.now + v.state.tscOff;
         ec.utcb.loadVcpu(v.state, mtd, caller.regs.dstPortal);
       } else ec.utcb.loadExc(caller.regs, mtd);
@@ -1497,7 +1498,7 @@ export class NovaKernel {
     v.exitQual0 = exit.qual0;
     v.exitQual1 = exit.qual1;
     if (reason === 0xfc) ec.regs.nstFault = exit.qual1;
-    v.state.instLen = exit.instLen;
+    v.exitInstLen = exit.instLen;
     ec.regs.dstPortal = reason;
     ec.msgRet = Cont.VMRUN;
     ec.cont = Cont.SEND_MSG;

@@ -86,3 +86,49 @@ export class VcpuState {
   tscOff = 0;
   tscAux = 0;
 }
+
+const GROUPS: readonly (readonly [number, readonly (keyof VcpuState)[]])[] = [
+  [0x1, ['rax', 'rcx', 'rdx', 'rbx']],
+  [0x2, ['rbp', 'rsi', 'rdi']],
+  [0x4, ['rsp']],
+  [0x8, ['rip', 'instLen']],
+  [0x10, ['rflags']],
+  [0x20, ['ds', 'es']],
+  [0x40, ['fs', 'gs']],
+  [0x80, ['cs', 'ss']],
+  [0x100, ['tr']],
+  [0x200, ['ldtr']],
+  [0x400, ['gdtr']],
+  [0x800, ['idtr']],
+  [0x1000, ['cr0', 'cr2', 'cr3', 'cr4']],
+  [0x2000, ['dr7']],
+  [0x4000, ['sysenterCs', 'sysenterRsp', 'sysenterRip']],
+  [0x8000, ['qual0', 'qual1']],
+  [0x10000, ['ctrl0', 'ctrl1']],
+  [0x20000, ['intrInfo', 'intrError']],
+  [0x40000, ['intrState', 'actvState']],
+  [0x80000, ['tscVal', 'tscOff']],
+  [0x100000, ['efer']],
+  [0x200000, ['pdpte0', 'pdpte1', 'pdpte2', 'pdpte3']],
+  [0x400000, ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15']],
+  [0x800000, ['star', 'lstar', 'cstar', 'sfmask', 'kernelGsBase']],
+  [0x1000000, ['tpr', 'tprThreshold']],
+  [0x2000000, ['tscAux']],
+  [0x4000000, ['xcr0', 'xss']],
+];
+
+/**
+ * Copy the state groups selected by MTD bits `mtd` from `src` to `dst` (segments are copied by
+ * value). For vCPU engines implementing `load` and `store`.
+ */
+export function copyVcpuState(dst: VcpuState, src: VcpuState, mtd: number): void {
+  const d = dst as unknown as Record<string, unknown>;
+  const s = src as unknown as Record<string, unknown>;
+  for (const [bit, fields] of GROUPS) {
+    if ((mtd & bit) === 0) continue;
+    for (const f of fields) {
+      const v = s[f];
+      d[f] = typeof v === 'object' && v !== null ? { ...(v as Segment) } : v;
+    }
+  }
+}

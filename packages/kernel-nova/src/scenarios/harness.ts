@@ -20,7 +20,7 @@ export function boot(root: EntryFn, o: Omit<NovaOptions, 'root'> = {}): NovaKern
 }
 
 /** Fail loudly inside host code when a hypercall does not succeed. */
-export function ok(s: StatusCode, what: string): void {
+export function ok(s: number, what: string): void {
   if (s !== Status.SUCCESS) throw new Error(`${what} failed with status ${s}`);
 }
 
