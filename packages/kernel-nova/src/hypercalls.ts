@@ -205,8 +205,12 @@ function sysReply(k: NovaKernel, cpu: Cpu, ec: Ec): void {
           : { type: CrdType.MEM, base: Math.floor(toWord(fault) / PAGE_SIZE), order: 31, perms: 0x1f };
       k.transferItems(ec.pd, caller.pd, xlt, del, utcb, user ? caller.utcb : null, t);
     }
-    if (user) caller.utcb?.copyMessageFrom(utcb);
-    else if (caller.cont === Cont.IRET) utcb.saveExc(caller.regs);
+    if (user) {
+      caller.utcb?.copyMessageFrom(utcb);
+      // The G-kernel leaves the caller's RDI (with its flag nibble) alone on success; the
+      // model returns SUCCESS (spec/nova.md §3.1, step 6).
+      if (sm === null) caller.regs.rdi = Status.SUCCESS;
+    } else if (caller.cont === Cont.IRET) utcb.saveExc(caller.regs);
     else if (caller.cont === Cont.VMRUN && caller.vcpu !== null) {
       const mtd = utcb.mtd;
       utcb.saveVcpu(caller.vcpu.state, mtd);

@@ -61,6 +61,7 @@ export {
 } from './hip.js';
 export { Hypercall, type HypercallNumber } from './hypercall.js';
 export { HYPERCALL_NAMES, WORD_NONE } from './hypercalls.js';
+export { checkInvariants } from './invariants.js';
 export {
   alignedBlocks,
   type EntryFn,

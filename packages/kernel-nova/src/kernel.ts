@@ -27,6 +27,7 @@ import type { PageTable, TableKind } from './page-table.js';
 import { Pd } from './pd.js';
 import { PhysicalMemory } from './physical-memory.js';
 import type { Pt } from './pt.js';
+import type { Quota } from './quota.js';
 import { revokeRange } from './revocation.js';
 import { Sc } from './sc.js';
 import { Sm } from './sm.js';
@@ -168,6 +169,8 @@ export class NovaKernel {
   readonly ecs: Set<Ec> = new Set();
   /** Every PD ever created that is not destroyed. */
   readonly pds: Set<Pd> = new Set();
+  /** Quotas that took over the charges of a destroyed PD (their slab counts include foreign objects). */
+  readonly quotaMerged: Set<Quota> = new Set();
   private readonly code = new Map<number, EntryFn>();
   private readonly codeIps = new Map<EntryFn, number>();
   private nextIp = TEXT_BASE;
@@ -508,6 +511,7 @@ export class NovaKernel {
   insertRoot(pd: Pd, sel: number, obj: Kobject, perms: number): boolean {
     const s = wrapSel(sel);
     if (pd.obj.at(s) !== undefined) return false;
+    obj.createdIn = pd.id;
     this.addNode(new MdbNode(pd, CrdType.OBJ, s, 0, perms, 0, obj, 0, null));
     return true;
   }
@@ -747,8 +751,10 @@ export class NovaKernel {
     revokeRange(this, pd, CrdType.MEM, 0, 52, 0x1f, true, false, true);
     revokeRange(this, pd, CrdType.IO, 0, 16, 0x1f, true, false, true);
     revokeRange(this, pd, CrdType.OBJ, 0, 26, 0x1f, true, false, true);
-    (pd.creator ?? this.kern).quota.refundSlab('PD');
-    pd.quota.mergeInto((pd.creator ?? this.kern).quota);
+    const to = (pd.creator ?? this.kern).quota;
+    to.refundSlab('PD');
+    pd.quota.mergeInto(to);
+    this.quotaMerged.add(to.target());
     this.pds.delete(pd);
   }
 

@@ -15,6 +15,8 @@ export abstract class Kobject {
   capRefs = 0;
   /** Set once the object has been destroyed. */
   destroyed = false;
+  /** Id of the PD whose object space received the root capability (-1: the kernel's). */
+  createdIn = -1;
 
   constructor(id: number) {
     this.id = id;

@@ -34,6 +34,8 @@ export class MdbNode implements Ranged {
   readonly utcb: boolean;
   /** Set once the node has left its space. */
   removed = false;
+  /** The node this one was delegated from (null for roots); kept when the tree is re-linked. */
+  readonly origin: MdbNode | null;
 
   constructor(
     pd: Pd,
@@ -58,6 +60,7 @@ export class MdbNode implements Ranged {
     this.parent = parent;
     this.depth = parent === null ? 0 : parent.depth + 1;
     this.utcb = utcb;
+    this.origin = parent;
   }
 
   /** Link `child` below this node. */

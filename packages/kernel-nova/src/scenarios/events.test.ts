@@ -26,6 +26,7 @@ describe('events and the pager (spec/nova.md §9)', () => {
     const seen: Record<string, number> = {};
     let ran: Record<string, number> = {};
     const k = boot(function* (sys) {
+      // biome-ignore lint/correctness/useYield: EC code that never enters the kernel
       const entry = sys.entry(function* (s) {
         ran = { rip: s.regs.rip, rsp: s.regs.rsp };
       });
@@ -235,6 +236,7 @@ describe('events and the pager (spec/nova.md §9)', () => {
           yield* s.reply();
         },
       );
+      // biome-ignore lint/correctness/useYield: EC code that never enters the kernel
       next = sys.entry(function* (s) {
         log.push(`resumed at new RIP, rax=${s.regs.rax.toString(16)}`);
       });

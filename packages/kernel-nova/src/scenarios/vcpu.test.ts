@@ -49,7 +49,7 @@ function* vmm(sys: Sys, onExit: ExitHandler, o: { sc?: boolean; mtd?: number } =
 }
 
 /** STARTUP handler that puts the vCPU into the real-mode reset state (Genode vmm_x86). */
-function* resetState(s: Sys): Blocking<{ mtd: number }> {
+function resetState(s: Sys): { mtd: number } {
   const u = s.utcb;
   u.rip = 0xfff0;
   u.setSegment('cs', { sel: 0xf000, ar: 0x93, limit: 0xffff, base: 0xffff0000 });
@@ -74,9 +74,10 @@ describe('vCPUs (spec/nova.md §9)', () => {
   it('S41 vCPU + SC => exit 0xfe; the handler sets the real-mode reset state and HLT exiting', () => {
     const seen: number[] = [];
     const { engine } = run([[]], function* (sys) {
+      // biome-ignore lint/correctness/useYield: an exit handler that needs no kernel entry
       yield* vmm(sys, function* (s, reason) {
         seen.push(reason, s.utcb.exitReason, s.utcb.mtd);
-        return reason === SvmExit.STARTUP ? yield* resetState(s) : undefined;
+        return reason === SvmExit.STARTUP ? resetState(s) : undefined;
       });
     });
     expect(seen).toEqual([0xfe, 0xfe, MTD_ALL | Mtd.QUAL]);
@@ -99,8 +100,9 @@ describe('vCPUs (spec/nova.md §9)', () => {
       function* (sys) {
         ok(yield* mapPhys(sys, PD, 0x1900, 0x800, 0), 'VMM page');
         yield* sys.write32(0x800 * PAGE_SIZE + 0xff0, 0x90909090);
+        // biome-ignore lint/correctness/useYield: an exit handler that needs no kernel entry
         yield* vmm(sys, function* (s, reason) {
-          if (reason === SvmExit.STARTUP) return yield* resetState(s);
+          if (reason === SvmExit.STARTUP) return resetState(s);
           if (reason === SvmExit.NPT_FAULT) {
             faults.push([s.utcb.exitReason, s.utcb.qual0, s.utcb.qual1]);
             s.utcb.setMsg(0, 1);
@@ -124,9 +126,10 @@ describe('vCPUs (spec/nova.md §9)', () => {
     ];
     const { engine } = run([script], function* (sys) {
       let hlts = 0;
+      // biome-ignore lint/correctness/useYield: an exit handler that needs no kernel entry
       yield* vmm(sys, function* (s, reason) {
         const u = s.utcb;
-        if (reason === SvmExit.STARTUP) return yield* resetState(s);
+        if (reason === SvmExit.STARTUP) return resetState(s);
         log.push(
           `exit ${reason.toString(16)} rip=${u.rip.toString(16)} len=${u.get('instLen')} at ${s.kernel.ticksToUs(s.now())}`,
         );
@@ -160,7 +163,7 @@ describe('vCPUs (spec/nova.md §9)', () => {
         yield* vmm(
           sys,
           function* (s, reason) {
-            if (reason === SvmExit.STARTUP) return yield* resetState(s);
+            if (reason === SvmExit.STARTUP) return resetState(s);
             log.push(`exit ${reason.toString(16)} at ${s.kernel.ticksToUs(s.now())}`);
             if (reason === SvmExit.RECALL) {
               // get/set state of the vCPU from this EC (same CPU as the vCPU).
@@ -232,7 +235,7 @@ describe('vCPUs (spec/nova.md §9)', () => {
     ];
     const { engine } = run([script], function* (sys) {
       yield* vmm(sys, function* (s, reason) {
-        if (reason === SvmExit.STARTUP) return yield* resetState(s);
+        if (reason === SvmExit.STARTUP) return resetState(s);
         log.push(`exit ${reason.toString(16)} qual0=${s.utcb.qual0.toString(16)}`);
         if (reason === SvmExit.IOIO && log.length === 2) {
           // Pass port 0x3f8 through: H item from the kernel's port space, G into the guest PD.
@@ -270,7 +273,7 @@ describe('vCPUs (spec/nova.md §9)', () => {
       yield* vmm(
         sys,
         function* (s, reason) {
-          if (reason === SvmExit.STARTUP) return yield* resetState(s);
+          if (reason === SvmExit.STARTUP) return resetState(s);
           log.push(
             `exit ${reason.toString(16)}${reason === SvmExit.NPT_FAULT ? ` gpa=${s.utcb.qual1.toString(16)}` : ''}`,
           );
