@@ -641,8 +641,10 @@ function assignGsi(k: NovaKernel, ec: Ec): Done {
   if (n === undefined) return k.finish(ec, Status.BAD_CAP);
   const sm = obj<Sm>(n);
   if (sm.gsi === null) return k.finish(ec, Status.BAD_CAP);
+  // ~0 (as a number: 2^64, or -1) means "no signal SM".
+  const none = r.rax >= WORD_NONE || r.rax === -1;
   const si = toWord(r.rax);
-  if (si < WORD_NONE) {
+  if (!none) {
     const sn = cap(k, ec, si, ObjType.SM);
     if (sn === undefined) return k.finish(ec, Status.BAD_CAP);
     const target = obj<Sm>(sn);

@@ -14,8 +14,11 @@ import { ItemKind, type ItemOptions } from '../typed-item.js';
 
 export const PD = RootSel.PD;
 
+let utcbCounter = 0;
+
 /** Boot with `root` as the root task. */
 export function boot(root: EntryFn, o: Omit<NovaOptions, 'root'> = {}): NovaKernel {
+  utcbCounter = 0;
   return NovaKernel.boot({ ...o, root });
 }
 
@@ -24,7 +27,6 @@ export function ok(s: number, what: string): void {
   if (s !== Status.SUCCESS) throw new Error(`${what} failed with status ${s}`);
 }
 
-let utcbCounter = 0;
 /** A fresh UTCB address (distinct per call; the kernel rejects pages already in use). */
 export function utcbAddr(): number {
   utcbCounter++;
