@@ -235,11 +235,15 @@ function createPd(k: NovaKernel, ec: Ec): Done {
   const upper = hi32(limits);
   if (lower > upper) return k.finish(ec, Status.BAD_PAR);
   if (owner.quota.hitLimit(1)) return k.finish(ec, Status.QUO_OOM);
-  const s = sel(ec);
-  if (k.objCap(ec.pd, s) !== undefined) return k.finish(ec, Status.BAD_CAP);
-  const pd = new Pd(k.newId(), ec.pd, false, `pd${k.steps}`);
+  const pd = new Pd(k.newId(), ec.pd, false, '');
   pd.label = `pd${pd.id}`;
+  // [G] the quota transfer (BAD_PAR) comes before the selector check (BAD_CAP).
   if (!owner.quota.transferTo(pd.quota, upper)) return k.finish(ec, Status.BAD_PAR);
+  const s = sel(ec);
+  if (k.objCap(ec.pd, s) !== undefined) {
+    pd.quota.transferTo(owner.quota, pd.quota.limit, false);
+    return k.finish(ec, Status.BAD_CAP);
+  }
   pd.quota.reserve = lower;
   ec.pd.quota.chargeSlab('PD');
   k.pds.add(pd);
