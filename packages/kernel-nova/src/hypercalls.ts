@@ -470,11 +470,11 @@ function ecCtrl(k: NovaKernel, cpu: Cpu, ec: Ec): Done {
       if (state && ec.kind !== 'vcpu' && ec.utcb !== null) {
         const regs = new Regs();
         Object.assign(regs, target.regs);
+        // [G] "inside an exception handler call": the handler has been entered but not yet run.
         const inExc =
           target.cont === Cont.IRET &&
           target.partner !== null &&
-          target.partner.cont !== Cont.NONE &&
-          target.partner.rcap === target &&
+          target.partner.cont === Cont.RECV_KERN &&
           isExceptionVector(target.regs.dstPortal);
         regs.err = inExc ? 1 : 0;
         ec.utcb.loadExc(regs, EXC_STATE_MTD);

@@ -279,6 +279,122 @@ describe('ec_ctrl, sc_ctrl, pd_ctrl details [G]', () => {
   });
 });
 
+describe('cross-CPU calls and recall state [G]', () => {
+  it('a reply-and-block towards a cross-CPU caller restarts its call once the SM is up', () => {
+    const log: string[] = [];
+    const k = boot(
+      function* (sys) {
+        ok(yield* sys.createSm(0x30, PD, 0), 'pause');
+        ok(yield* sys.createEc(0x40, PD, { cpu: 1, utcb: utcbAddr() }), 'L on CPU 1');
+        let n = 0;
+        ok(
+          yield* sys.createPt(
+            0x41,
+            PD,
+            0x40,
+            0,
+            sys.entry(function* (s) {
+              n++;
+              log.push(`L activation ${n} on cpu${s.cpu}`);
+              s.utcb.setWords([n]);
+              yield* s.reply(n === 1 ? 0x30 : 0); // the first activation blocks the caller on 0x30
+            }),
+          ),
+          'P',
+        );
+        yield* spawn(sys, {
+          pd: PD,
+          sel: 0x50,
+          evt: 0x500,
+          prio: 5,
+          code: function* (s) {
+            const st = yield* s.call(0x41);
+            log.push(`call ${st} reply ${s.utcb.mr(0)} at ${s.kernel.ticksToUs(s.now())}`);
+          },
+        });
+        yield* sys.spin(50);
+        log.push('up');
+        ok(yield* sys.smUp(0x30), 'up');
+      },
+      { cpus: 2 },
+    );
+    k.run();
+    expect(log).toEqual([
+      'L activation 1 on cpu1',
+      'up',
+      'L activation 2 on cpu1',
+      `call ${Status.SUCCESS} reply 2 at 50`,
+    ]);
+    expect([...k.ecs].filter((e) => e.kind === 'xcpu')).toEqual([]);
+    expect(checkInvariants(k)).toEqual([]);
+  });
+
+  it('[G] recall with state copies the registers of a local target into the UTCB', () => {
+    const got: number[] = [];
+    boot(function* (sys) {
+      ok(yield* sys.createEc(0x40, PD, { utcb: utcbAddr() }), 'handler');
+      ok(yield* sys.createSm(0x30, PD, 0), 'sm');
+      ok(
+        yield* sys.createPt(
+          0x500 + Event.BP,
+          PD,
+          0x40,
+          Mtd.EIP,
+          sys.entry(function* (s) {
+            yield* s.smDown(0x30); // keep the exception pending
+            yield* s.reply();
+          }),
+        ),
+        'bp portal',
+      );
+      yield* spawn(sys, {
+        pd: PD,
+        sel: 0x50,
+        evt: 0x500,
+        prio: 5,
+        code: function* (s) {
+          s.regs.rbx = 0xb0b;
+          yield* s.exception(Event.BP); // blocks while the handler waits
+        },
+      });
+      got.push(yield* sys.recall(0x50, true));
+      const u = sys.utcb;
+      const mtd = Mtd.ACDB | Mtd.EBSD | Mtd.R8_R15 | Mtd.ESP | Mtd.EIP | Mtd.EFL | Mtd.QUAL;
+      // qual[0] is 1 only while the handler has been entered but not run yet ([G]); here it runs.
+      got.push(u.get('rbx'), u.qual0, u.mtd === mtd ? 1 : 0);
+      ok(yield* sys.smUp(0x30), 'release');
+    }).run();
+    expect(got).toEqual([Status.SUCCESS, 0xb0b, 0, 1]);
+  });
+
+  it('a vCPU without an engine reports STARTUP and then blocks', () => {
+    const exits: number[] = [];
+    const k = boot(function* (sys) {
+      ok(yield* sys.createPd(0x100, PD, NULL_CRD, { upper: 16 }), 'guest');
+      ok(yield* sys.createEc(0x40, PD, { utcb: utcbAddr() }), 'handler');
+      ok(
+        yield* sys.createPt(
+          0x200,
+          PD,
+          0x40,
+          0,
+          sys.entry(function* (s) {
+            exits.push(s.utcb.exitReason);
+            s.utcb.mtd = 0;
+            yield* s.reply();
+          }),
+        ),
+        'startup portal',
+      );
+      ok(yield* delegateObj(sys, PD, 0x100, 0x200, 0xfe), 'into guest');
+      ok(yield* sys.createEc(0x50, 0x100, { utcb: 0, evt: 0 }), 'vcpu');
+      ok(yield* sys.createSc(0x51, PD, 0x50, { prio: 5, quantum: 100 }), 'sc');
+    });
+    expect(k.run().reason).toBe('quiescent');
+    expect(exits).toEqual([0xfe]);
+  });
+});
+
 describe('user mode: memory, ports, code', () => {
   it('accesses across a page boundary, ports with and without I/O permission (#GP otherwise)', () => {
     const got: number[] = [];

@@ -3,7 +3,7 @@
  * revocation (Genode test-nova `test_revoke`, `test_translate`, `test_pat`,
  * `test_delegate_revoke_smp`, `test_server_oom`). S25 (guest memory) is in vcpu.test.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Event, PAGE_SIZE } from '../constants.js';
 import { type Crd, CrdType, decodeCrd, encodeCrd, memCrd, NULL_CRD, objCrd } from '../crd.js';
 import type { Blocking } from '../kernel-entry.js';
@@ -12,7 +12,7 @@ import type { Pd } from '../pd.js';
 import { Status } from '../status.js';
 import type { Sys } from '../sys.js';
 import { ItemKind, type TypedItem } from '../typed-item.js';
-import { boot, childPd, delegateObj, mapPhys, ok, PD, spawn, utcbAddr } from './harness.js';
+import { boot, childPd, delegateObj, mapPhys, ok, PD, spawn, utcbAddr, violations } from './harness.js';
 
 /** What the receiver saw in one call. */
 interface Received {
@@ -73,6 +73,10 @@ const DELEGATE = (hotspot = 0, extra = 0): number => hotspot * 4096 + ItemKind.D
 const TRANSLATE = 0;
 
 describe('delegation, translation, revocation (spec/nova.md §9)', () => {
+  afterEach(() => {
+    expect(violations()).toEqual([]);
+  });
+
   it('S16 object delegate: perms = item mask & window mask, lands at W + hotspot, result item and lookup agree', () => {
     const seen: Received[] = [];
     boot(function* (sys) {

@@ -1,5 +1,5 @@
 /** spec/nova.md §9 acceptance scenarios S29–S33: STARTUP, page faults and the pager flow, RECALL, exception replies. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Event, PAGE_SIZE, PfErr, UTCB_WORDS } from '../constants.js';
 import { memCrd } from '../crd.js';
 import type { Ec } from '../ec.js';
@@ -7,7 +7,7 @@ import { Mtd } from '../mtd.js';
 import { Status } from '../status.js';
 import type { Sys } from '../sys.js';
 import { ItemKind } from '../typed-item.js';
-import { boot, childPd, delegateObj, mapPhys, ok, PD, spawn, utcbAddr } from './harness.js';
+import { boot, childPd, delegateObj, mapPhys, ok, PD, spawn, utcbAddr, violations } from './harness.js';
 
 /** Install a handler portal `evt + event` in PD `pd` (root selector) bound to a new root local EC. */
 function* handler(
@@ -22,6 +22,10 @@ function* handler(
 }
 
 describe('events and the pager (spec/nova.md §9)', () => {
+  afterEach(() => {
+    expect(violations()).toEqual([]);
+  });
+
   it('S29 STARTUP at evt + 0x1e carries RSP = initial sp; a reply with mtd = RIP|RSP starts the EC there', () => {
     const seen: Record<string, number> = {};
     let ran: Record<string, number> = {};

@@ -5,6 +5,7 @@
  */
 import { RootSel } from '../constants.js';
 import { type Crd, memCrd, objCrd } from '../crd.js';
+import { checkInvariants } from '../invariants.js';
 import { type EntryFn, NovaKernel, type NovaOptions } from '../kernel.js';
 import type { Blocking } from '../kernel-entry.js';
 import { Mtd } from '../mtd.js';
@@ -19,7 +20,18 @@ let utcbCounter = 0;
 /** Boot with `root` as the root task. */
 export function boot(root: EntryFn, o: Omit<NovaOptions, 'root'> = {}): NovaKernel {
   utcbCounter = 0;
-  return NovaKernel.boot({ ...o, root });
+  const k = NovaKernel.boot({ ...o, root });
+  booted.push(k);
+  return k;
+}
+
+const booted: NovaKernel[] = [];
+
+/** Invariant violations of every machine booted since the last call (for an afterEach hook). */
+export function violations(): string[] {
+  const out = booted.flatMap((k) => checkInvariants(k));
+  booted.length = 0;
+  return out;
 }
 
 /** Fail loudly inside host code when a hypercall does not succeed. */

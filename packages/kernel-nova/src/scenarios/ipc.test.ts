@@ -1,13 +1,17 @@
 /** spec/nova.md §9 acceptance scenarios S10–S15: IPC, donation, helping, aborts, cross-CPU calls. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Event } from '../constants.js';
 import { objCrd } from '../crd.js';
 import type { Ec } from '../ec.js';
 import { Status } from '../status.js';
 import type { Sys } from '../sys.js';
-import { boot, delegateObj, ok, PD, spawn, utcbAddr } from './harness.js';
+import { boot, delegateObj, ok, PD, spawn, utcbAddr, violations } from './harness.js';
 
 describe('IPC (spec/nova.md §9)', () => {
+  afterEach(() => {
+    expect(violations()).toEqual([]);
+  });
+
   it('S10 call delivers PID, IP, SP and U words; the reply returns SUCCESS with the reply words', () => {
     const seen: Record<string, unknown> = {};
     let after: number[] = [];

@@ -2,16 +2,20 @@
  * spec/nova.md §9 acceptance scenarios S1–S9: object creation and permissions, with the
  * G-kernel's check order.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { USER_ADDR } from '../constants.js';
 import { CrdType, objCrd } from '../crd.js';
 import type { Pd } from '../pd.js';
 import { Status } from '../status.js';
-import { boot, childPd, delegateObj, ok, PD, spawn, utcbAddr } from './harness.js';
+import { boot, childPd, delegateObj, ok, PD, spawn, utcbAddr, violations } from './harness.js';
 
 const NOWHERE = 0x3fff; // an empty selector
 
 describe('object creation and permissions (spec/nova.md §9)', () => {
+  afterEach(() => {
+    expect(violations()).toEqual([]);
+  });
+
   it('S1 create_pt / create_sm with an empty owner selector => BAD_CAP (and G checks ip first)', () => {
     const got: number[] = [];
     const k = boot(function* (sys) {

@@ -1,14 +1,18 @@
 /** spec/nova.md §9 acceptance scenarios S34–S40: semaphores and the scheduler. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { objCrd } from '../crd.js';
 import type { Sm } from '../sm.js';
 import { Status } from '../status.js';
 import type { Sys } from '../sys.js';
-import { boot, delegateObj, ok, PD, spawn } from './harness.js';
+import { boot, delegateObj, ok, PD, spawn, violations } from './harness.js';
 
 const us = (s: Sys): number => s.kernel.ticksToUs(s.now());
 
 describe('semaphores and scheduling (spec/nova.md §9)', () => {
+  afterEach(() => {
+    expect(violations()).toEqual([]);
+  });
+
   it('S34 down on 0 blocks; up from another EC releases it; two waiters are released in FIFO order', () => {
     const log: string[] = [];
     boot(function* (sys) {

@@ -5,7 +5,7 @@
  * (scripted-engine.ts); running real guest code waits for @genode-ts/x86-core (it.todo below).
  */
 import { SvmExit } from '@genode-ts/x86-core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../constants.js';
 import { ioCrd, memCrd } from '../crd.js';
 import type { NovaKernel } from '../kernel.js';
@@ -14,7 +14,7 @@ import { MTD_ALL, Mtd } from '../mtd.js';
 import { Status } from '../status.js';
 import type { Sys } from '../sys.js';
 import { ItemKind } from '../typed-item.js';
-import { boot, delegateObj, mapPhys, ok, PD, utcbAddr } from './harness.js';
+import { boot, delegateObj, mapPhys, ok, PD, utcbAddr, violations } from './harness.js';
 import { ScriptedEngine, type Step } from './scripted-engine.js';
 
 const GUEST = 0x100;
@@ -71,6 +71,10 @@ function run(
 }
 
 describe('vCPUs (spec/nova.md §9)', () => {
+  afterEach(() => {
+    expect(violations()).toEqual([]);
+  });
+
   it('S41 vCPU + SC => exit 0xfe; the handler sets the real-mode reset state and HLT exiting', () => {
     const seen: number[] = [];
     const { engine } = run([[]], function* (sys) {
