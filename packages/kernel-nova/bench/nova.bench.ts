@@ -183,27 +183,27 @@ describe('kernel-nova model speed', () => {
     () => {
       ipc(20_000);
     },
-    { iterations: 5, time: 0 },
+    { iterations: 10, warmupIterations: 2, time: 0, warmupTime: 0 },
   );
   bench(
     'page faults resolved through a pager portal (batch 2,000)',
     () => {
       pageFaults(2_000);
     },
-    { iterations: 5, time: 0 },
+    { iterations: 10, warmupIterations: 2, time: 0, warmupTime: 0 },
   );
   bench(
     'delegate + revoke of 100,000 single pages (batch 100,000)',
     () => {
       delegateRevoke(100_000);
     },
-    { iterations: 3, time: 0 },
+    { iterations: 5, warmupIterations: 1, time: 0, warmupTime: 0 },
   );
   bench(
     'vCPU HLT exit + resume, scripted engine (batch 20,000)',
     () => {
       vcpuHltLoop(20_000);
     },
-    { iterations: 5, time: 0 },
+    { iterations: 10, warmupIterations: 2, time: 0, warmupTime: 0 },
   );
 });

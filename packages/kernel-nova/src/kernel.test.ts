@@ -395,6 +395,68 @@ describe('cross-CPU calls and recall state [G]', () => {
   });
 });
 
+describe('more delegation and IPC details', () => {
+  it('a normal caller blocked by reply-and-block restarts its call after sm_ctrl(up)', () => {
+    const log: string[] = [];
+    boot(function* (sys) {
+      ok(yield* sys.createSm(0x30, PD, 0), 'pause');
+      ok(yield* sys.createEc(0x40, PD, { utcb: utcbAddr() }), 'L');
+      let n = 0;
+      ok(
+        yield* sys.createPt(
+          0x41,
+          PD,
+          0x40,
+          0,
+          sys.entry(function* (s) {
+            n++;
+            log.push(`L ${n} got ${s.utcb.mr(0)}`);
+            s.utcb.setWords([n * 10]);
+            yield* s.reply(n === 1 ? 0x30 : 0);
+          }),
+        ),
+        'P',
+      );
+      yield* spawn(sys, {
+        pd: PD,
+        sel: 0x50,
+        evt: 0x500,
+        prio: 5,
+        code: function* (s) {
+          s.utcb.setWords([7]);
+          const st = yield* s.call(0x41);
+          log.push(`call ${st} -> ${s.utcb.mr(0)} at ${s.kernel.ticksToUs(s.now())}`);
+        },
+      });
+      yield* sys.spin(20);
+      log.push('up');
+      ok(yield* sys.smUp(0x30), 'up');
+    }).run();
+    // The restarted call sends the caller's message again.
+    expect(log).toEqual(['L 1 got 7', 'up', 'L 2 got 7', `call ${Status.SUCCESS} -> 20 at 20`]);
+  });
+
+  it('memory delegated with D appears in the DMA table and leaves it on revoke; revoke notifies an SM', () => {
+    const got: number[] = [];
+    const k = boot(function* (sys) {
+      ok(yield* sys.createPd(0x100, PD, NULL_CRD, { upper: 16 }), 'pd');
+      const u = sys.utcb;
+      u.setMsg(0, 1);
+      u.setItem(0, memCrd(0x300, 2, 3), { kind: ItemKind.DELEGATE, h: true, d: true });
+      ok(yield* sys.delegate(PD, 0x100, memCrd(0x800, 2, 3)), 'D');
+      u.setMsg(0, 0);
+      const b = sys.kernel.objCap(sys.kernel.root, 0x100)!.obj as Pd;
+      got.push(b.dma.translate(0x802)!.frame, b.host.translate(0x802)!.frame, b.guest.size);
+      ok(yield* sys.createSm(0x30, PD, 0), 'notify');
+      ok(yield* sys.revoke(memCrd(0x800, 2, 7), { remote: 0x100, notifySm: 0x30 }), 'revoke');
+      got.push(b.dma.size, b.host.size);
+      got.push((yield* sys.smDown(0x30, { timeout: sys.now() + 1 })).status);
+    });
+    k.run();
+    expect(got).toEqual([0x302, 0x302, 0, 0, 0, Status.SUCCESS]);
+  });
+});
+
 describe('user mode: memory, ports, code', () => {
   it('accesses across a page boundary, ports with and without I/O permission (#GP otherwise)', () => {
     const got: number[] = [];
