@@ -127,9 +127,13 @@ const TEXT_STEP = 0x10;
  * ```
  */
 export class NovaKernel {
+  /** Physical memory (one ArrayBuffer; frame n at byte n·4096). */
   readonly memory: PhysicalMemory;
+  /** The CPUs (index = CPU number in hypercalls). */
   readonly cpus: Cpu[] = [];
+  /** TSC frequency in kHz (HIP). */
   readonly tscKhz: number;
+  /** HIP feature flags (IOMMU 1, VMX 2, SVM 4). */
   readonly features: number;
   /** The kernel's own space: physical memory, all ports, idle SCs, GSI semaphores. */
   readonly kern: Pd;
@@ -138,10 +142,13 @@ export class NovaKernel {
   /** [G] ACPI-suspend and MSR-access authority semaphores (root selectors 35, 36). */
   readonly suspendSm: Sm;
   readonly msrSm: Sm;
+  /** The root EC (selector 33 of the root). */
   readonly rootEc: Ec;
+  /** The root SC (selector 34 of the root). */
   readonly rootSc: Sc;
   /** Kernel GSI semaphores, index = GSI. */
   readonly gsiSms: Sm[] = [];
+  /** GSIs below this number are IOAPIC pins (assign_gsi needs no device for them). */
   readonly ioapicPins: number;
   /** Physical frame of the HIP. */
   readonly hipFrame: number;
@@ -153,8 +160,11 @@ export class NovaKernel {
   readonly cpuReserve: number;
   /** Total pages of the quota pool (the kernel region). */
   readonly quotaTotal: number;
+  /** Guest execution for vCPUs (null: vCPUs block after STARTUP). */
   readonly vcpuEngine: VcpuEngine | null;
+  /** Ticks one helping-livelock iteration costs. */
   readonly helpTicks: number;
+  /** Longest guest-execution slice in ticks. */
   readonly vcpuSliceTicks: number;
   /** Trace receiver, or null (no trace records built). */
   tracer: Tracer | null;
@@ -164,6 +174,7 @@ export class NovaKernel {
   now = 0;
   /** Steps executed since boot. */
   steps = 0;
+  /** SM timeouts and machine events on the virtual clock. */
   readonly timers: TimerQueue = new TimerQueue();
   /** Every live EC, for inspection and invariants. */
   readonly ecs: Set<Ec> = new Set();
@@ -432,14 +443,17 @@ export class NovaKernel {
 
   // ---------------------------------------------------------------- ids, labels, trace
 
+  /** A fresh object id (creation order; stable across runs). */
   newId(): number {
     return this.nextId++;
   }
 
+  /** Hand a record to the tracer, if any. */
   trace(r: TraceRecord): void {
     this.tracer?.record(r);
   }
 
+  /** Trace a free-form note. */
   note(cpu: number, text: string): void {
     if (this.tracer !== null) this.tracer.record({ kind: 'note', time: this.now, cpu, text });
   }
