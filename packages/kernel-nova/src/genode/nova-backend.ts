@@ -489,6 +489,27 @@ export class NovaGenodeKernel implements BootedKernel {
     this.#dead = this.#newSem(0, 'dead');
   }
 
+  // ---------------------------------------------------------------------------------- inspection
+
+  /** The selector through which `pd` holds `cap` (undefined: the PD cannot invoke it). */
+  selectorOf(pd: KernelPd, cap: Capability): number | undefined {
+    const p = this.#pd(pd);
+    const sel = cap == null ? undefined : p.caps.get(cap.id);
+    const rec = cap == null ? undefined : this.#caps.get(cap.id);
+    if (sel === undefined || rec === undefined) return undefined;
+    return this.nova.objCap(p.nova, sel)?.obj === rec.obj ? sel : undefined;
+  }
+
+  /** The NOVA object behind a capability: the portal of an RPC object, the SM of a signal context. */
+  objectOf(cap: Capability): Kobject | undefined {
+    return cap == null ? undefined : this.#caps.get(cap.id)?.obj;
+  }
+
+  /** The Genode thread (or entrypoint RPC EC, or vCPU) an EC stands for. */
+  threadOf(ec: Ec): NovaGenodeThread | undefined {
+    return this.#threads.get(ec);
+  }
+
   // ---------------------------------------------------------------------------------- helpers
 
   #id(): number {
