@@ -109,7 +109,7 @@ export function formatGenodeTrace(r: GenodeTraceRecord): string {
       return `${t} vcpu${r.vcpu} ${what}\n${t} vcpu${r.vcpu} portal call evt+${hex(r.reason)} (selector ${hex(r.portal)}, PID ${hex(r.pid)}, MTD ${hex(r.mtd)}) -> ${r.handler}`;
     }
     case 'page-fault':
-      return `${t} page fault (event 0x0e) by ${r.ec} [pd '${r.pd}' thread '${r.thread}'] ${r.type.toUpperCase()} at ${hex(r.addr)} ip=${hex(r.ip)} -> core's ${r.pager} (PID ${r.pid} = pager object)`;
+      return `${t} page fault (event 0x0e) by ${r.ec} [pd '${r.pd}' thread '${r.thread}'] ${r.type.toUpperCase()} at ${hex(r.addr)} ip=${hex(r.ip)} -> ${r.pager} (core's pager; PID ${r.pid} = the pager object)`;
     case 'rm-walk':
       return `${t} region-map walk: ${r.steps
         .map((s) =>

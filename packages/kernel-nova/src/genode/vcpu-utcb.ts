@@ -1,16 +1,30 @@
 import type { VcpuState } from '@genode-ts/genode-base';
 import { Mtd } from '../mtd.js';
-import type { Utcb } from '../utcb.js';
+import { type Utcb, UtcbField } from '../utcb.js';
 import type { Segment } from '../vcpu-state.js';
 
 type GenodeSegment = VcpuState['cs'];
 
-function big(n: number): bigint {
-  return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
+type WordField =
+  | 'tscVal'
+  | 'tscOff'
+  | 'pdpte0'
+  | 'pdpte1'
+  | 'pdpte2'
+  | 'pdpte3'
+  | 'star'
+  | 'lstar'
+  | 'cstar'
+  | 'sfmask'
+  | 'kernelGsBase';
+
+/** A 64-bit field as a bigint, exactly (numbers lose bits above 2^53). */
+function big(u: Utcb, f: WordField): bigint {
+  return u.view.getBigUint64(u.base + UtcbField[f][0], true);
 }
 
-function word(b: bigint): number {
-  return Number(BigInt.asUintN(64, b));
+function setBig(u: Utcb, f: WordField, b: bigint): void {
+  u.view.setBigUint64(u.base + UtcbField[f][0], BigInt.asUintN(64, b), true);
 }
 
 function seg(s: Segment, into: GenodeSegment): void {
@@ -101,20 +115,20 @@ export function readVcpuState(u: Utcb, mtd: number, s: VcpuState): void {
     s.actvState = u.get('actvState');
   }
   if (mtd & Mtd.TSC) {
-    s.tsc = big(u.get('tscVal'));
-    s.tscOffset = big(u.get('tscOff'));
+    s.tsc = big(u, 'tscVal');
+    s.tscOffset = big(u, 'tscOff');
   }
   if (mtd & Mtd.TSC_AUX) s.tscAux = u.get('tscAux');
   if (mtd & Mtd.EFER) s.efer = u.get('efer');
   if (mtd & Mtd.PDPTE) {
-    s.pdpte = [big(u.get('pdpte0')), big(u.get('pdpte1')), big(u.get('pdpte2')), big(u.get('pdpte3'))];
+    s.pdpte = [big(u, 'pdpte0'), big(u, 'pdpte1'), big(u, 'pdpte2'), big(u, 'pdpte3')];
   }
   if (mtd & Mtd.SYSCALL_SWAPGS) {
-    s.star = big(u.get('star'));
-    s.lstar = big(u.get('lstar'));
-    s.cstar = big(u.get('cstar'));
-    s.sfmask = big(u.get('sfmask'));
-    s.kernelGsBase = big(u.get('kernelGsBase'));
+    s.star = big(u, 'star');
+    s.lstar = big(u, 'lstar');
+    s.cstar = big(u, 'cstar');
+    s.sfmask = big(u, 'sfmask');
+    s.kernelGsBase = big(u, 'kernelGsBase');
   }
   if (mtd & Mtd.TPR) {
     s.tpr = u.get('tpr');
@@ -200,21 +214,21 @@ export function writeVcpuState(s: VcpuState, mtd: number, u: Utcb): void {
     u.set('intrState', s.intrState);
     u.set('actvState', s.actvState);
   }
-  if (mtd & Mtd.TSC) u.set('tscOff', word(s.tscOffset));
+  if (mtd & Mtd.TSC) setBig(u, 'tscOff', s.tscOffset);
   if (mtd & Mtd.TSC_AUX) u.set('tscAux', s.tscAux);
   if (mtd & Mtd.EFER) u.set('efer', s.efer);
   if (mtd & Mtd.PDPTE) {
-    u.set('pdpte0', word(s.pdpte[0]));
-    u.set('pdpte1', word(s.pdpte[1]));
-    u.set('pdpte2', word(s.pdpte[2]));
-    u.set('pdpte3', word(s.pdpte[3]));
+    setBig(u, 'pdpte0', s.pdpte[0]);
+    setBig(u, 'pdpte1', s.pdpte[1]);
+    setBig(u, 'pdpte2', s.pdpte[2]);
+    setBig(u, 'pdpte3', s.pdpte[3]);
   }
   if (mtd & Mtd.SYSCALL_SWAPGS) {
-    u.set('star', word(s.star));
-    u.set('lstar', word(s.lstar));
-    u.set('cstar', word(s.cstar));
-    u.set('sfmask', word(s.sfmask));
-    u.set('kernelGsBase', word(s.kernelGsBase));
+    setBig(u, 'star', s.star);
+    setBig(u, 'lstar', s.lstar);
+    setBig(u, 'cstar', s.cstar);
+    setBig(u, 'sfmask', s.sfmask);
+    setBig(u, 'kernelGsBase', s.kernelGsBase);
   }
   if (mtd & Mtd.TPR) {
     u.set('tpr', s.tpr);

@@ -239,7 +239,7 @@ describe('genode-base on NOVA: threads, semaphores, signals, time', () => {
     let epRpc: NovaGenodeThread | undefined;
     let done = false;
     start(s, 'threads', function* (env) {
-      const t = new Thread(env, 'worker', 16 * 1024, function* () {
+      const t = new Thread(env, 'worker', 16 * 1024, () => {
         thread = env.kernel.currentThread() as NovaGenodeThread;
       });
       t.start();
@@ -317,7 +317,7 @@ describe('genode-base on NOVA: threads, semaphores, signals, time', () => {
   it('a thread blocked on an unresolvable fault is reported blocked on its pause semaphore', () => {
     const { system: s, k } = system();
     let ec: Ec | undefined;
-    start(s, 'stuck', function* (env) {
+    start(s, 'stuck', (env) => {
       const t = new Thread(env, 'faulter', 16 * 1024, function* () {
         ec = (env.kernel.currentThread() as NovaGenodeThread).ec!;
         yield* env.rm().local.read8(0x4000_0000);
