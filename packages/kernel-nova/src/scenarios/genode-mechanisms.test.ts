@@ -333,4 +333,36 @@ describe('genode-base on NOVA: threads, semaphores, signals, time', () => {
     const t = k.threadOf(ec!)!;
     expect(ec!.waitingOn).toBe(t.pager!.pause.sm);
   });
+
+  it('two CPUs: a thread on CPU 1 calls core on CPU 0 (cross-CPU call) and faults to core’s pager of CPU 1', () => {
+    const kernelTrace = new TraceLog();
+    let k: NovaGenodeKernel | undefined;
+    const s = boot({
+      kernel: novaKernel({ kernelTrace, onBoot: (b) => (k = b) }),
+      ramBytes: 64 << 20,
+      cpus: 2,
+    });
+    let value = -1;
+    let ec: Ec | undefined;
+    start(s, 'smp', function* (env) {
+      const t = env.cpu().create_thread(env.pd_session_cap(), {
+        name: 'cpu1',
+        cpu: 1,
+        *body() {
+          ec = (env.kernel.currentThread() as NovaGenodeThread).ec!;
+          const ds = env.ram().alloc(4096);
+          const r = env.rm().attach(ds, { writeable: true });
+          const a = r.ok ? r.range.start : 0;
+          yield* env.rm().local.write32(a, 0x1234);
+          value = yield* env.rm().local.read32(a);
+        },
+      });
+      env.cpu().start(t!);
+    });
+    s.run({ until: () => value >= 0, maxSteps: 100_000 });
+    expect(value).toBe(0x1234);
+    expect(ec!.cpu).toBe(1);
+    expect(kernelTrace.lines().some((l) => l.includes(`${ec!.label} event 0xe -> core:pager1`))).toBe(true);
+    expect(checkInvariants(k!.nova)).toEqual([]);
+  });
 });

@@ -17,10 +17,16 @@ import {
 } from '@genode-ts/genode-base';
 import { describe, expect, it } from 'vitest';
 import { formatGenodeTrace, GenodeTraceLog } from '../genode/genode-trace.js';
-import type { NovaGenodeKernel, NovaGenodePd, NovaGenodeVcpu } from '../genode/nova-backend.js';
+import type {
+  NovaGenodeKernel,
+  NovaGenodePd,
+  NovaGenodeThread,
+  NovaGenodeVcpu,
+} from '../genode/nova-backend.js';
 import { novaKernel } from '../genode/nova-kernel.js';
 import { checkInvariants } from '../invariants.js';
 import { Sub } from '../mdb.js';
+import type { Sc } from '../sc.js';
 import { ScriptedEngine, type Step } from './scripted-engine.js';
 
 const MARK = 0x5eed_f00d;
@@ -248,5 +254,30 @@ describe('VMs on novaKernel(): a VM PD of its own (Vcpu_other_pd, modern Vm_sess
     expect(r.reason).toBe('until');
     expect(seen).toEqual(['exit 0xfe ax=0', 'exit 0x78 ax=0', 'exit 0x72 ax=42', 'exit 0xff ax=42']);
     expect(checkInvariants(k().nova)).toEqual([]);
+  });
+
+  it('the exit handler runs on the vCPU’s SC (donation through the implicit portal call)', () => {
+    const { system, k } = machine([[{ kind: 'exit', reason: 0x78 }]]);
+    let vcpu: Vcpu | undefined;
+    let ep: NovaGenodeThread | undefined;
+    let halted = false;
+    vmm(system, (env) => {
+      const vm = new Vm_connection(env, { label: 'guest' });
+      ep = env.ep().kernel_ep.thread as NovaGenodeThread;
+      vcpu = new Vcpu(vm, function* (v) {
+        // 300 µs of work in the handler, charged to whatever SC runs the handler's EC
+        yield* env.kernel.spin(300);
+        v.with_state((s) => s.exit_reason !== VCPU_EXIT.HLT);
+        if (v.exit_reason() === VCPU_EXIT.HLT) halted = true;
+      });
+    });
+    system.run({ until: () => halted, maxSteps: 100_000 });
+    const kern = k();
+    const t = (vcpu!.kernel_vcpu() as NovaGenodeVcpu).thread;
+    const sc = kern.nova.objCap(kern.nova.root, t.scSel)!.obj as Sc;
+    // two exits (STARTUP, HLT), 300 µs each, all on the vCPU's SC; the entrypoint thread's SC got none
+    expect(kern.nova.ticksToUs(sc.time)).toBe(600);
+    const epSc = kern.nova.objCap(kern.nova.root, ep!.scSel)!.obj as Sc;
+    expect(kern.nova.ticksToUs(epSc.time)).toBe(0);
   });
 });
