@@ -344,7 +344,7 @@ describe('genode-base on NOVA: threads, semaphores, signals, time', () => {
     });
     let value = -1;
     let ec: Ec | undefined;
-    start(s, 'smp', function* (env) {
+    start(s, 'smp', (env) => {
       const t = env.cpu().create_thread(env.pd_session_cap(), {
         name: 'cpu1',
         cpu: 1,
