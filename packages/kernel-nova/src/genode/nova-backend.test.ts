@@ -56,6 +56,27 @@ describe('NovaGenodeKernel: boot', () => {
   });
 });
 
+describe('NovaGenodeKernel: kernel memory', () => {
+  it('core grows a PD’s quota from the root’s when its mappings need more kernel memory', () => {
+    const { k, pd } = booted();
+    const limit = pd.nova.quota.limit;
+    // 5,000 single pages, none combinable: 5,000 MDB nodes and their page tables
+    for (let i = 0; i < 5000; i++) {
+      const r = k.map(pd, {
+        phys: 0x20_0000 + i * 4096,
+        virt: 0x4000_0000 + i * 2 * 4096,
+        log2: 12,
+        rights: { write: true, exec: false },
+      });
+      if (r !== 'OK') throw new Error(`page ${i}: ${r}`);
+    }
+    expect(pd.nova.quota.limit).toBeGreaterThan(limit);
+    expect(pd.nova.quota.used).toBeGreaterThan(limit);
+    expect(k.lookup(pd, 0x4000_0000 + 4999 * 2 * 4096)?.phys).toBe(0x20_0000 + 4999 * 4096);
+    expect(checkInvariants(k.nova)).toEqual([]);
+  });
+});
+
 describe('NovaGenodeKernel: bad input (fast-check)', () => {
   const num = fc.oneof(
     fc.integer({ min: -0x2000, max: 0x4000_0000 }),

@@ -572,6 +572,18 @@ export class NovaGenodeKernel implements BootedKernel {
     }
   }
 
+  /**
+   * Typed items processed inside a call or reply cannot be retried after QUO_OOM, so core tops
+   * up the receiving PD's kernel-memory quota beforehand (base-nova answers the OOM portal).
+   */
+  #headroom(pd: NovaGenodePd, pages: number): void {
+    if (pd === this.corePd || pd.destroyed) return;
+    for (let i = 0; i < 32 && pd.nova.quota.hitLimit(pages); i++) {
+      if (this.corePd.nova.quota.hitLimit(2)) return;
+      if (this.#calls.quotaTransfer(this.#svc[0]!, RootSel.PD, pd.sel, QUOTA_STEP) !== Status.SUCCESS) return;
+    }
+  }
+
   /** misc delegate of one typed item from PD `src` (core's selector) into `dst` through `window`. */
   #delegate(ec: Ec, src: number, dst: NovaGenodePd, item: Crd, o: ItemOptions, window: Crd): StatusCode {
     const u = ec.utcb!;
@@ -1161,6 +1173,9 @@ export class NovaGenodeKernel implements BootedKernel {
     try {
       this.#writeMessage(u, slot, pd, carried);
       this.#prepareWindows(ec, pd);
+      const server = rec.ep?.rpc.pd;
+      if (server !== undefined) this.#headroom(server, 2 * MAX_CAPS);
+      this.#headroom(pd, 2 * MAX_CAPS);
       const st = this.nova.callNow(ec, sel);
       if (st === Status.BAD_CAP) return { ok: false, error: 'INVALID_CAPABILITY' };
       if (st === Status.TIMEOUT) {
@@ -1806,6 +1821,8 @@ export class NovaGenodeKernel implements BootedKernel {
       u.appendItem(item.crd, item.opts);
       items.push({ virt: d.virt, gpa: d.gpa, log2: d.log2, rights: rwx(item.perms) });
     }
+    // each G item may add an MDB node and a page-table page to the VM's PD
+    if (items.length > 0) this.#headroom(v.vm.pd, 4 + 2 * items.length);
     if (trace !== null) {
       trace.record({
         kind: 'exit-reply',

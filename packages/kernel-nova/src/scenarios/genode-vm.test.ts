@@ -280,4 +280,45 @@ describe('VMs on novaKernel(): a VM PD of its own (Vcpu_other_pd, modern Vm_sess
     const epSc = kern.nova.objCap(kern.nova.root, ep!.scSel)!.obj as Sc;
     expect(kern.nova.ticksToUs(epSc.time)).toBe(0);
   });
+
+  it('a VMM PD at its kernel-memory limit still gets its G items: core tops up its quota (OOM handling)', () => {
+    const { system, engine, k } = machine([
+      [
+        { kind: 'access', gpa: 0x5000 },
+        { kind: 'exit', reason: 0x78 },
+      ],
+    ]);
+    let backing = 0;
+    let halted = false;
+    let drained = -1;
+    let vm: Vm_connection | undefined;
+    vmm(system, (env) => {
+      vm = new Vm_connection(env, { colocated: true });
+      const ram = env.ram().alloc(64 * 1024);
+      const r = env.rm().attach(ram, { writeable: true });
+      backing = r.ok ? r.range.start : 0;
+      new Vcpu(vm, function* (vcpu) {
+        let gpa = -1;
+        vcpu.with_state((s) => {
+          if (s.exit_reason === VCPU_EXIT.NPT) gpa = s.qual_secondary.value();
+          return s.exit_reason !== VCPU_EXIT.HLT;
+        });
+        if (gpa >= 0) {
+          const local = backing + gpa;
+          yield* env.rm().local.write32(local, MARK);
+          // now leave the VMM's PD no kernel memory to spare for the G item of the reply
+          const q = (vm!.kernel_vm().vmm as NovaGenodePd).nova.quota;
+          q.transferTo(k().nova.root.quota, q.limit - q.used);
+          drained = q.limit - q.used;
+          vcpu.delegate({ local, guest_phys: gpa, log2: 12 });
+        }
+        if (vcpu.exit_reason() === VCPU_EXIT.HLT) halted = true;
+      });
+    });
+    system.run({ until: () => halted, maxSteps: 100_000 });
+    expect(drained).toBe(0);
+    expect(engine.vcpus[0]!.log.reads).toEqual([[0x5000, MARK]]);
+    expect(system.log.filter((l) => l.includes('Error'))).toEqual([]);
+    expect(checkInvariants(k().nova)).toEqual([]);
+  });
 });
