@@ -105,6 +105,7 @@ export {
   type KernelVm,
   type PageFault,
   type PagerReply,
+  type RegionMapWalkStep,
   type RpcHandler,
   type RpcRequest,
   type RpcResult,

@@ -1,5 +1,20 @@
 /** Codes of {@link KernelNovaError}. */
-export type KernelNovaErrorCode = 'BAD_CONFIG' | 'NOT_CURRENT' | 'NO_CODE' | 'BAD_ENTRY' | 'INTERNAL';
+export type KernelNovaErrorCode =
+  | 'BAD_CONFIG'
+  | 'NOT_CURRENT'
+  | 'NO_CODE'
+  | 'BAD_ENTRY'
+  | 'INTERNAL'
+  /** A synchronous hypercall (`NovaKernel.hypercallNow`) that would block or switch. */
+  | 'WOULD_BLOCK'
+  /** Code activated by a synchronous call (`NovaKernel.callNow`) blocked instead of replying. */
+  | 'SYNC_BLOCKED'
+  /** Misuse of the genode-base backend (an operation outside the context it needs). */
+  | 'BAD_CONTEXT'
+  /** An RPC to an entrypoint that is busy with a blocking activation (a vCPU exit). */
+  | 'RPC_BUSY'
+  /** An RPC message with more capability arguments than a receive window holds (4). */
+  | 'RPC_TOO_MANY_CAPS';
 
 /**
  * A configuration or programmer error in the use of the kernel model (bad boot options, calling

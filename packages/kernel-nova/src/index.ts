@@ -48,6 +48,28 @@ export {
 export { Cont, type ContCode, Ec, type EcKind, type VcpuRuntime } from './ec.js';
 export { KernelNovaError, type KernelNovaErrorCode } from './errors.js';
 export {
+  formatGenodeTrace,
+  GenodeTraceLog,
+  type GenodeTraceRecord,
+  type GenodeTracer,
+  nptChains,
+} from './genode/genode-trace.js';
+export {
+  GENODE_USER_END,
+  type NovaBackendOptions,
+  NovaGenodeEntrypoint,
+  NovaGenodeKernel,
+  NovaGenodePd,
+  NovaGenodeSemaphore,
+  NovaGenodeSignalSource,
+  NovaGenodeThread,
+  NovaGenodeVcpu,
+  NovaGenodeVm,
+  type PagerObject,
+} from './genode/nova-backend.js';
+export { type NovaKernelOptions, novaKernel } from './genode/nova-kernel.js';
+export { SelectorSpace } from './genode/selector-space.js';
+export {
   buildHip,
   HIP_API_VERSION,
   HIP_SIGNATURE,
@@ -72,6 +94,7 @@ export {
   type RootSegment,
   type RunOptions,
   type RunResult,
+  type SyncHypercallResult,
   wrapSel,
 } from './kernel.js';
 export type { Blocking, KernelEntry } from './kernel-entry.js';

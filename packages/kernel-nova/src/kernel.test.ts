@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Event, NUM_CPU, PAGE_SIZE, PfErr, RootSel, USER_ADDR } from './constants.js';
-import { CrdType, ioCrd, memCrd, NULL_CRD, objCrd } from './crd.js';
+import { CrdType, decodeCrd, encodeCrd, ioCrd, memCrd, NULL_CRD, objCrd } from './crd.js';
 import type { Ec } from './ec.js';
 import { KernelNovaError } from './errors.js';
 import { hipChecksum, parseHip } from './hip.js';
@@ -676,5 +676,133 @@ describe('running the machine', () => {
     const a = lines();
     expect(a.length).toBeGreaterThan(50);
     expect(lines()).toEqual(a);
+  });
+});
+
+describe('synchronous entries for code that cannot yield (hypercallNow, callNow)', () => {
+  const hc = (num: number, sel: number, flags = 0) => sel * 256 + flags * 16 + num;
+
+  it('hypercallNow executes a non-blocking hypercall with the G check order and leaves the EC as it was', () => {
+    const k = boot(function* () {});
+    const ec = k.rootEc;
+    const before = { cont: ec.cont, rdi: ec.regs.rdi, rsi: ec.regs.rsi };
+    expect(k.hypercallNow(ec, hc(0x6, 0x50), RootSel.PD, 3).status).toBe(Status.SUCCESS);
+    // S2: the selector is taken now
+    expect(k.hypercallNow(ec, hc(0x6, 0x50), RootSel.PD, 3).status).toBe(Status.BAD_CAP);
+    // S1: no PD at the owner selector
+    expect(k.hypercallNow(ec, hc(0x6, 0x51), 0x999, 0).status).toBe(Status.BAD_CAP);
+    // lookup (misc op 0) returns its CRD in RSI
+    const r = k.hypercallNow(ec, hc(0x8, 0), encodeCrd(objCrd(0x50, 0)));
+    expect(decodeCrd(r.rsi)).toEqual({ type: CrdType.OBJ, base: 0x50, order: 0, perms: 0x3 });
+    expect({ cont: ec.cont, rdi: ec.regs.rdi, rsi: ec.regs.rsi }).toEqual(before);
+    expect(checkInvariants(k)).toEqual([]);
+  });
+
+  it('hypercallNow refuses what may block or switch: call, reply, sm down, yield/donate/reschedule', () => {
+    const k = boot(function* () {});
+    for (const rdi of [
+      hc(0x0, 0x40),
+      hc(0x1, 0),
+      hc(0xc, 0x40, 1),
+      hc(0x9, 0, 1),
+      hc(0x9, 0, 2),
+      hc(0x9, 0, 3),
+    ]) {
+      expect(() => k.hypercallNow(k.rootEc, rdi)).toThrowError(
+        expect.objectContaining({ name: 'KernelNovaError', code: 'WOULD_BLOCK' }),
+      );
+    }
+  });
+
+  function server(k: ReturnType<typeof boot>, code: (s: Sys) => Blocking<void>): { pt: number; ec: Ec } {
+    const root = k.rootEc;
+    expect(k.hypercallNow(root, hc(0x3, 0x60), RootSel.PD, utcbAddr(), 0x2000, 0x800).status).toBe(
+      Status.SUCCESS,
+    );
+    const ip = k.defineEntry(code);
+    expect(k.hypercallNow(root, hc(0x5, 0x61), RootSel.PD, 0x60, 0, ip).status).toBe(Status.SUCCESS);
+    expect(k.hypercallNow(root, hc(0xb, 0x61), 77).status).toBe(Status.SUCCESS);
+    return { pt: 0x61, ec: k.objCap(k.root, 0x60)!.obj as Ec };
+  }
+
+  it('callNow is a real call: rendezvous, PID in RDI, message and typed items both ways, reply', () => {
+    const k = boot(function* () {});
+    let pid = -1;
+    const { pt, ec } = server(k, function* (s) {
+      pid = s.regs.rdi;
+      const [a, b] = s.utcb.words(2);
+      // the delegated capability arrived in the callee's window as result item 0
+      const got = s.utcb.item(0).crd;
+      s.utcb.setWords([a! + b!, got.base], 0);
+      yield* s.reply();
+    });
+    // the callee's delegation window: 4 selectors at 0x80
+    ec.utcb!.del = objCrd(0x80, 2);
+    const u = k.rootEc.utcb!;
+    u.setWords([20, 22], 1);
+    u.setItem(0, objCrd(RootSel.SM_MSR, 0, 0x1), { kind: ItemKind.DELEGATE, hotspot: 1 });
+    expect(k.callNow(k.rootEc, pt)).toBe(Status.SUCCESS);
+    expect(pid).toBe(77);
+    expect(u.words(2)).toEqual([42, 0x81]);
+    expect(u.u).toBe(2);
+    expect(k.objCap(k.root, 0x81)?.obj).toBe(k.msrSm);
+    expect(k.objCap(k.root, 0x81)?.perms).toBe(0x1);
+    // the callee is free again, the caller's continuation untouched
+    expect(ec.cont).toBe(0);
+    expect(ec.rcap).toBeNull();
+    expect(checkInvariants(k)).toEqual([]);
+  });
+
+  it('callNow: BAD_CAP without a portal; TIMEOUT for a busy callee (a synchronous caller cannot help)', () => {
+    const k = boot(function* () {});
+    let inner = -1;
+    const { pt } = server(k, function* (s) {
+      // the callee calls its own portal while it is busy: a synchronous caller gets TIMEOUT
+      inner = s.kernel.callNow(s.kernel.executing!.ec!, 0x61);
+      yield* s.reply();
+    });
+    k.hypercallNow(
+      k.rootEc,
+      hc(0x5, 0x62),
+      RootSel.PD,
+      0x60,
+      0,
+      k.defineEntry(function* (s) {
+        yield* s.reply();
+      }),
+    );
+    k.hypercallNow(k.rootEc, hc(0xb, 0x62), 1);
+    // the callee holds its own portal
+    const u = k.rootEc.utcb!;
+    u.setMsg(0, 1);
+    u.setItem(0, objCrd(0x61, 0), { kind: ItemKind.DELEGATE });
+    expect(
+      k.hypercallNow(k.rootEc, hc(0x8, RootSel.PD, 1), encodeCrd(objCrd(0x61, 0)), RootSel.PD).status,
+    ).toBe(0);
+    u.setMsg(0, 0);
+    expect(k.callNow(k.rootEc, 0x7777)).toBe(Status.BAD_CAP);
+    expect(k.callNow(k.rootEc, pt)).toBe(Status.SUCCESS);
+    expect(inner).toBe(Status.TIMEOUT);
+  });
+
+  it('callNow: code that blocks instead of replying is an error (SYNC_BLOCKED); throwing code aborts', () => {
+    const k = boot(function* () {});
+    k.hypercallNow(k.rootEc, hc(0x6, 0x70), RootSel.PD, 0);
+    const blocking = server(k, function* (s) {
+      yield* s.smDown(0x70);
+    });
+    expect(() => k.callNow(k.rootEc, blocking.pt)).toThrowError(
+      expect.objectContaining({ code: 'SYNC_BLOCKED' }),
+    );
+    const k2 = boot(function* () {});
+    const throwing = server(k2, function* (s) {
+      if (s.regs.rdi === 77) throw new Error('bug in portal code');
+      yield* s.reply();
+    });
+    expect(() => k2.callNow(k2.rootEc, throwing.pt)).toThrowError(
+      expect.objectContaining({ code: 'BAD_ENTRY' }),
+    );
+    // the callee died: later calls find it dead (TIMEOUT, spec/nova.md S13)
+    expect(k2.callNow(k2.rootEc, throwing.pt)).toBe(Status.TIMEOUT);
   });
 });

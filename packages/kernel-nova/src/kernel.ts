@@ -8,6 +8,7 @@ import {
   ObjType,
   PAGE_SIZE,
   PfErr,
+  PtPerm,
   Rflags,
   RootSel,
   USER_ADDR,
@@ -19,6 +20,7 @@ import { delegateCrd, transferItems } from './delegation.js';
 import { Cont, type ContCode, Ec, type EcKind } from './ec.js';
 import { KernelNovaError } from './errors.js';
 import { buildHip, type HipInfo } from './hip.js';
+import { Hypercall } from './hypercall.js';
 import { dispatchHypercall, sysCall } from './hypercalls.js';
 import { ENTRY_EXCEPTION, ENTRY_SPIN, ENTRY_SYSCALL, type KernelEntry } from './kernel-entry.js';
 import type { Kobject } from './kobject.js';
@@ -31,7 +33,7 @@ import type { Quota } from './quota.js';
 import { revokeRange } from './revocation.js';
 import { Sc } from './sc.js';
 import { Sm } from './sm.js';
-import { Status } from './status.js';
+import { Status, type StatusCode } from './status.js';
 import { Sys } from './sys.js';
 import { TimerQueue } from './timer-queue.js';
 import type { TraceRecord, Tracer } from './trace.js';
@@ -98,6 +100,16 @@ export interface RunResult {
   readonly reason: 'until' | 'quiescent' | 'steps' | 'time';
   readonly steps: number;
   readonly now: number;
+}
+
+/** Result registers of {@link NovaKernel.hypercallNow}. */
+export interface SyncHypercallResult {
+  /** Status (low 8 bits of RDI). */
+  readonly status: StatusCode;
+  readonly rsi: number;
+  readonly rdx: number;
+  readonly rax: number;
+  readonly r8: number;
 }
 
 /** The machine's port-I/O bus as host code sees it (ports the PD holds in its I/O space). */
@@ -425,6 +437,156 @@ export class NovaKernel {
       }
       this.now = next;
     }
+  }
+
+  // ---------------------------------------------------------------- synchronous entries
+
+  /**
+   * Execute a hypercall on behalf of `ec` at once, outside the scheduler, and return the result
+   * registers. For code that runs to completion inside another EC's step and cannot `yield*` —
+   * Genode core's RPC functions and pager, which on NOVA issue hypercalls from core's threads
+   * (the genode-base backend uses it). Only hypercalls that never block or switch are accepted:
+   * `call` (use {@link NovaKernel.callNow}), `reply`, `sm_ctrl` down and the scheduling ops of
+   * `ec_ctrl` (yield, donate, reschedule) throw `WOULD_BLOCK`. `ec`'s registers and continuation
+   * are left as they were.
+   */
+  hypercallNow(ec: Ec, rdi: number, rsi = 0, rdx = 0, rax = 0, r8 = 0): SyncHypercallResult {
+    const word = toWord(rdi);
+    const num = word % 16;
+    const flags = Math.floor(word / 16) % 16;
+    if (
+      num === Hypercall.CALL ||
+      num === Hypercall.REPLY ||
+      (num === Hypercall.SM_CTRL && (flags & 1) !== 0) ||
+      (num === Hypercall.EC_CTRL && flags >= 1 && flags <= 3)
+    ) {
+      throw new KernelNovaError('WOULD_BLOCK', `hypercall ${num} (op ${flags}) may block; not synchronous`);
+    }
+    const cpu = this.cpus[ec.cpu];
+    if (cpu === undefined || ec.destroyed) throw new KernelNovaError('BAD_ENTRY', `${ec.label} cannot enter`);
+    const r = ec.regs;
+    const saved = [r.rdi, r.rsi, r.rdx, r.rax, r.r8] as const;
+    const cont = ec.cont;
+    r.rdi = rdi;
+    r.rsi = rsi;
+    r.rdx = rdx;
+    r.rax = rax;
+    r.r8 = r8;
+    dispatchHypercall(this, cpu, ec);
+    const out: SyncHypercallResult = {
+      status: (toWord(r.rdi) % 256) as StatusCode,
+      rsi: r.rsi,
+      rdx: r.rdx,
+      rax: r.rax,
+      r8: r.r8,
+    };
+    [r.rdi, r.rsi, r.rdx, r.rax, r.r8] = saved;
+    ec.cont = cont;
+    return out;
+  }
+
+  /** ECs whose host code sits on the JavaScript stack below a synchronous call, innermost last. */
+  private readonly syncCallers: Ec[] = [];
+
+  /**
+   * A synchronous `call` of portal `sel` by `ec`: the real rendezvous (message and typed items
+   * from `ec`'s UTCB into the callee's, PID in RDI, the callee on the donated SC), the callee's
+   * code run at the portal IP until it replies (reply items processed into `ec`'s windows), all
+   * inside the current JavaScript frame. For code that must call and cannot `yield*`: Genode's
+   * RPC is synchronous for its caller and the callee's RPC function runs to completion
+   * (docs/execution-model.md, rule 3). Returns the call's status; a busy or dead callee gives
+   * TIMEOUT (a synchronous caller cannot help, exactly like the DB flag). If the callee blocks
+   * instead of replying, `SYNC_BLOCKED` is thrown. Usable from host code outside `run` too.
+   */
+  callNow(ec: Ec, sel: number): StatusCode {
+    let rec: (TraceRecord & { kind: 'hypercall' }) | null = null;
+    if (this.tracer !== null) {
+      rec = {
+        kind: 'hypercall',
+        time: this.now,
+        cpu: ec.cpu,
+        ec: ec.label,
+        name: 'call',
+        args: [wrapSel(sel), 0, 0, 0, 0],
+        status: undefined,
+      };
+      this.trace(rec);
+    }
+    const done = (s: StatusCode): StatusCode => {
+      if (rec !== null) rec.status = s;
+      return s;
+    };
+    const node = this.objCap(ec.pd, sel);
+    if (node === undefined || node.obj === null || node.obj.type !== ObjType.PT) return done(Status.BAD_CAP);
+    if (ec.pd.quota.hitLimit()) return done(Status.QUO_OOM);
+    const pt = node.obj as Pt;
+    const callee = pt.ec;
+    if (callee.cpu !== ec.cpu && (node.perms & PtPerm.XCPU) === 0) return done(Status.BAD_CPU);
+    // [G] a call to a busy callee helps it; a synchronous caller cannot, so it is answered like DB.
+    if (callee.cont !== Cont.NONE || this.syncCallers.includes(callee)) return done(Status.TIMEOUT);
+    // A cross-CPU call runs the activation on the callee's CPU (the G-kernel's helper EC/SC).
+    const cpu = this.cpus[callee.cpu]!;
+    const saved = {
+      ec: cpu.ec,
+      mode: cpu.mode,
+      busyKind: cpu.busyKind,
+      busyStart: cpu.busyStart,
+      busyEnd: cpu.busyEnd,
+      idleSince: cpu.idleSince,
+      ctrLink: cpu.ctrLink,
+      needResched: cpu.needResched,
+      executing: this.executing,
+      cont: ec.cont,
+      sc: cpu.sc,
+    };
+    ec.cont = Cont.SYSEXIT;
+    ec.partner = callee;
+    callee.rcap = ec;
+    cpu.ctrLink++;
+    callee.cont = Cont.RECV_USER;
+    callee.regs.rip = pt.ip;
+    callee.regs.rdi = pt.pid;
+    cpu.ec = callee;
+    cpu.mode = 'run';
+    cpu.needResched = false;
+    this.syncCallers.push(ec);
+    let status: StatusCode;
+    try {
+      for (let n = 0; ec.partner !== null || cpu.ec !== ec; n++) {
+        const cur = cpu.ec;
+        if (
+          cur === null ||
+          cpu.mode !== 'run' ||
+          cpu.sc !== saved.sc ||
+          this.syncCallers.includes(cur) ||
+          n > 1_000_000
+        ) {
+          throw new KernelNovaError(
+            'SYNC_BLOCKED',
+            `${callee.label} did not reply to the synchronous call of ${ec.label} (it blocked or switched)`,
+          );
+        }
+        this.executing = cpu;
+        this.continueEc(cpu, cur);
+        if (this.reap.size > 0) this.reapEcs();
+      }
+      status = (toWord(ec.regs.rdi) % 256) as StatusCode;
+    } finally {
+      this.syncCallers.pop();
+      this.executing = saved.executing;
+    }
+    ec.cont = saved.cont;
+    cpu.ec = saved.ec;
+    cpu.mode = saved.mode;
+    cpu.busyKind = saved.busyKind;
+    cpu.busyStart = saved.busyStart;
+    cpu.busyEnd = saved.busyEnd;
+    cpu.idleSince = saved.idleSince;
+    cpu.ctrLink = saved.ctrLink;
+    cpu.needResched = saved.needResched || cpu.needResched;
+    // Host code of the callee that threw killed it (the caller got ABORTED); report it now.
+    if (this.userError !== null && this.userError.ec === callee) this.raiseUserError();
+    return done(status);
   }
 
   /** The `sys` object of an EC (what its code receives). */
@@ -1019,38 +1181,43 @@ export class NovaKernel {
         cpu.idleSince = this.now;
         return;
       }
-      switch (ec.cont) {
-        case Cont.SYSEXIT:
-        case Cont.IRET:
-          this.retUser(cpu, ec);
-          return;
-        case Cont.RECV_USER:
-          this.recvUser(cpu, ec);
-          return;
-        case Cont.RECV_KERN:
-          this.recvKern(cpu, ec);
-          return;
-        case Cont.CALL:
-          sysCall(this, cpu, ec);
-          return;
-        case Cont.SEND_MSG:
-          this.sendMsg(cpu, ec);
-          return;
-        case Cont.VMRUN:
-          this.retGuest(cpu, ec);
-          return;
-        case Cont.DEAD:
-          this.die(cpu, ec, 'IPC Abort');
-          return;
-        case Cont.XCPU_RETURN:
-          this.xcpuReturn(cpu, ec);
-          return;
-        default:
-          this.schedule(cpu, true, true, 'no continuation');
-          return;
-      }
+      this.continueEc(cpu, ec);
     } finally {
       this.executing = null;
+    }
+  }
+
+  /** Run `ec`'s continuation on `cpu` (one kernel step of the current EC). */
+  private continueEc(cpu: Cpu, ec: Ec): void {
+    switch (ec.cont) {
+      case Cont.SYSEXIT:
+      case Cont.IRET:
+        this.retUser(cpu, ec);
+        return;
+      case Cont.RECV_USER:
+        this.recvUser(cpu, ec);
+        return;
+      case Cont.RECV_KERN:
+        this.recvKern(cpu, ec);
+        return;
+      case Cont.CALL:
+        sysCall(this, cpu, ec);
+        return;
+      case Cont.SEND_MSG:
+        this.sendMsg(cpu, ec);
+        return;
+      case Cont.VMRUN:
+        this.retGuest(cpu, ec);
+        return;
+      case Cont.DEAD:
+        this.die(cpu, ec, 'IPC Abort');
+        return;
+      case Cont.XCPU_RETURN:
+        this.xcpuReturn(cpu, ec);
+        return;
+      default:
+        this.schedule(cpu, true, true, 'no continuation');
+        return;
     }
   }
 
@@ -1557,6 +1724,16 @@ export class NovaKernel {
     if (cpu !== undefined && cpu.ec === ec && cpu.mode === 'busy')
       return ec.time + (this.now - cpu.busyStart);
     return ec.time;
+  }
+
+  /** Whether `ec`'s PD's host page table permits `access` to the page holding `addr` now. */
+  accessible(ec: Ec, addr: number, access: 'read' | 'write' | 'exec'): boolean {
+    if (!(addr >= 0) || !Number.isSafeInteger(addr) || addr >= USER_ADDR) return false;
+    const t = ec.pd.host.translate(Math.floor(addr / PAGE_SIZE));
+    if (t === undefined) return false;
+    if (access === 'write') return (t.perms & 2) !== 0;
+    if (access === 'exec') return (t.perms & 4) !== 0;
+    return true;
   }
 
   /**

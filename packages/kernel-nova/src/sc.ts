@@ -44,7 +44,9 @@ export class Sc extends Kobject {
     this.prio = prio;
     this.quantumUs = quantumUs;
     this.budget = budget;
-    this.left = budget;
+    // G-kernel `Sc::Sc`: a new SC starts with no budget left, so its first `ready_enqueue` appends
+    // it to the tail of its priority level (and refills it); idle and cross-CPU helper SCs start full.
+    this.left = idle || xcpu ? budget : 0;
     this.idle = idle;
     this.xcpu = xcpu;
   }

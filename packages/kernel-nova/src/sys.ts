@@ -1,4 +1,4 @@
-import { Event, PAGE_SIZE, PfErr } from './constants.js';
+import { Event, PAGE_SIZE, PfErr, USER_ADDR } from './constants.js';
 import { type Crd, decodeCrd, encodeCrd, encodeQpd, NULL_CRD, type Qpd } from './crd.js';
 import type { Ec } from './ec.js';
 import { KernelNovaError } from './errors.js';
@@ -428,6 +428,45 @@ export class Sys {
   /** Copy bytes into user memory. */
   *writeBytes(addr: number, bytes: Uint8Array): Blocking<void> {
     for (let i = 0; i < bytes.length; i++) yield* this.write8(addr + i, bytes[i] ?? 0);
+  }
+
+  /**
+   * Touch the page holding `addr` for `access` without moving data — what an instruction that
+   * reads, writes or fetches there does to the MMU. While the PD's host page table does not permit
+   * the access, a page fault (vector 0x0e) goes to the pager portal with the x86 error code
+   * (P if the page is present, W for a write, U, I for a fetch) and CR2 = `addr`; it returns once
+   * the access is permitted. `ip` is the instruction pointer the fault reports (host code has no
+   * instruction of its own; default: the EC's RIP); a reply that moves RIP abandons the code.
+   */
+  *touch(addr: number, access: 'read' | 'write' | 'exec', ip?: number): Blocking<void> {
+    this.check();
+    const ec = this.ec;
+    for (;;) {
+      if (this.k.accessible(ec, addr, access)) return;
+      const r = ec.regs;
+      const ok = Number.isSafeInteger(addr) && addr >= 0;
+      const present =
+        ok && addr < USER_ADDR && ec.pd.host.translate(Math.floor(addr / PAGE_SIZE)) !== undefined;
+      r.cr2 = ok ? addr : 0;
+      r.err =
+        (present ? PfErr.P : 0) |
+        (access === 'write' ? PfErr.W : 0) |
+        PfErr.U |
+        (access === 'exec' ? PfErr.I : 0);
+      r.dstPortal = Event.PF;
+      const useIp = ip !== undefined && Number.isSafeInteger(ip) && ip >= 0 && ip < USER_ADDR;
+      const rip = r.rip;
+      const genRip = ec.genRip;
+      if (useIp) {
+        r.rip = ip;
+        ec.genRip = ip;
+      }
+      yield ENTRY_EXCEPTION;
+      if (useIp && r.rip === ip && ec.genRip === ip) {
+        r.rip = rip;
+        ec.genRip = genRip;
+      }
+    }
   }
 
   /** `in` from an I/O port: needs the port in the PD's I/O space, else #GP. */

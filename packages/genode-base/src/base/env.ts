@@ -191,6 +191,15 @@ export class Component_env implements Env {
     const as = this.#pd.address_space();
     const native = this.#pd.native_pd();
     if (native === undefined) throw new GenodeError('Invalid_session', 'PD session without kernel PD');
+    // The child's PD starts with these capabilities (Genode: the parent capability and the
+    // environment sessions); kernels that track capability possession install them.
+    this.kernel.grantCapabilities?.(native, [
+      this.#caps.parent,
+      this.#caps.pd,
+      this.#caps.cpu,
+      this.#caps.log,
+      as,
+    ]);
     this.#rm = new Local_region_map(this, as, new Local_memory(this.kernel, native));
     const stack_area = new Region_map_client(this, this.#pd.stack_area());
     const r = this.#rm.attach(stack_area.dataspace(), {

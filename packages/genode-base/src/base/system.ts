@@ -1,9 +1,10 @@
 import { Core, type Rom_content, type Service_name, type Session_args } from '../core/core.js';
 import { Cap_quota, Ram_quota } from '../core/pd-session-component.js';
+import { Rpc_entrypoint } from '../core/rpc-entrypoint.js';
 import type { Session_quota } from '../core/session-quota.js';
 import { GenodeError } from '../errors.js';
 import type { Capability } from '../kernel/capability.js';
-import type { BootedKernel, Kernel, RunOptions, RunResult } from '../kernel/kernel.js';
+import type { BootedKernel, Kernel, KernelSignalSource, RunOptions, RunResult } from '../kernel/kernel.js';
 import { Child, type Child_policy, type Service } from './child.js';
 import type { Component, Env } from './env.js';
 import { Pd_session_client } from './pd-session-client.js';
@@ -94,6 +95,13 @@ const CORE_SERVICES: readonly Service_name[] = ['PD', 'RM', 'CPU', 'LOG', 'ROM',
 export class Genode_system {
   readonly core: Core;
   readonly kernel: BootedKernel;
+  /**
+   * init's entrypoint, serving the parent interface of the components `start` creates. It lives
+   * in core's PD (the host plays init), but it is not core's entrypoint: the parent interface
+   * calls core's services, and an entrypoint that called its own objects would deadlock on a
+   * kernel with real IPC (NOVA).
+   */
+  readonly init_ep: Rpc_entrypoint;
   readonly #services: Map<string, Service>;
   readonly #children = new Map<string, Child>();
 
@@ -105,6 +113,18 @@ export class Genode_system {
       ...(options.caps === undefined ? {} : { caps: options.caps }),
     });
     this.kernel = this.core.kernel;
+    const k = this.kernel;
+    let initSource: KernelSignalSource | undefined;
+    const initKep = k.createEntrypoint(this.core.kernel_pd, {
+      name: 'init',
+      body: function* () {
+        // init's entrypoint only serves the parent interface; it never handles signals
+        for (;;) yield* k.waitSignal(initSource!);
+      },
+    });
+    initSource = k.createSignalSource(initKep);
+    k.startThread(initKep.thread);
+    this.init_ep = new Rpc_entrypoint(k, initKep);
     this.#services = new Map(CORE_SERVICES.map((n) => [n, new Core_service(this.core, n)]));
   }
 
@@ -152,7 +172,7 @@ export class Genode_system {
     child = new Child(
       {
         kernel: this.kernel,
-        serve: (obj, ops) => core.ep.manage(obj, ops),
+        serve: (obj, ops) => this.init_ep.manage(obj, ops),
         log,
       },
       policy,

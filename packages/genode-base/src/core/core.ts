@@ -5,9 +5,11 @@ import type {
   BootedKernel,
   CoreUpcalls,
   Kernel,
+  KernelPd,
   KernelThread,
   PageFault,
   PagerReply,
+  RegionMapWalkStep,
   ThreadOutcome,
 } from '../kernel/kernel.js';
 import type { MachineDescription } from '../kernel/memory.js';
@@ -91,6 +93,8 @@ export class Core {
   readonly kernel: BootedKernel;
   readonly ep: Rpc_entrypoint;
   readonly phys: Phys_allocator;
+  /** Core's own PD (the kernel's root PD on NOVA); init's entrypoint lives there too. */
+  readonly kernel_pd: KernelPd;
   /** Core's own account: the root of the account tree. */
   readonly core_pd: Pd_session_component;
   /** Every line of the system log (core's messages and every LOG session's). */
@@ -115,6 +119,7 @@ export class Core {
     this.phys = new Phys_allocator();
     for (const r of k.memory.available) this.phys.add_range(r.base, r.size);
     const corePd = k.createPd('core');
+    this.kernel_pd = corePd;
     let epSource: ReturnType<BootedKernel['createSignalSource']> | undefined;
     const kep = k.createEntrypoint(corePd, {
       name: 'entrypoint',
@@ -319,13 +324,17 @@ export class Core {
       return { kind: 'block' };
     }
     const faulter = this.#faulter(f.thread);
+    const walk: RegionMapWalkStep[] | undefined = f.walk === true ? [] : undefined;
     const { result, mapping } = pd.address_space_rm.with_mapping_for_fault(
       { hotspot: f.addr, access: type, w: true, x: true, lo: 0, hi: MAX_ADDR },
       faulter,
       this.kernel.maxMapLog2,
+      walk,
     );
-    if (result === 'RESOLVED' && mapping !== undefined) return { kind: 'map', mapping };
-    if (result === 'REFLECTED') return { kind: 'block' };
+    if (result === 'RESOLVED' && mapping !== undefined) {
+      return walk === undefined ? { kind: 'map', mapping } : { kind: 'map', mapping, walk };
+    }
+    if (result === 'REFLECTED') return walk === undefined ? { kind: 'block' } : { kind: 'block', walk };
     const origin = `by pager_object: pd='${pd.label}' thread='${f.thread.name}' ip=0x${f.ip.toString(16)}`;
     const addr = `0x${f.addr.toString(16)}`;
     let reason: string;
@@ -340,7 +349,7 @@ export class Core {
     this.log(`Error: ${reason}`);
     faulter.stopped = true;
     this.stopped.push({ thread: f.thread, reason });
-    return { kind: 'block' };
+    return walk === undefined ? { kind: 'block' } : { kind: 'block', walk };
   }
 
   #thread_exited(thread: KernelThread, outcome: ThreadOutcome): void {

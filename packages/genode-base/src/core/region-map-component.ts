@@ -1,7 +1,7 @@
 import type { Attach_result, Attr, Fault, Fault_type, Range } from '../base/region-map.js';
 import type { Capability } from '../kernel/capability.js';
 import { INVALID_CAPABILITY, isValidCapability } from '../kernel/capability.js';
-import type { BootedKernel, KernelPd } from '../kernel/kernel.js';
+import type { BootedKernel, KernelPd, RegionMapWalkStep } from '../kernel/kernel.js';
 import type { Flexpage } from '../kernel/memory.js';
 import { alignUp, isAligned, PAGE_SIZE_LOG2 } from '../page.js';
 import { AvlTree, compareNumbers } from '../util/avl-tree.js';
@@ -249,9 +249,10 @@ export class Region_map_component implements Region_map_detach, Faulter_queue {
     fault: Core_fault,
     faulter: Rm_faulter,
     maxMapLog2: number,
+    walk?: RegionMapWalkStep[],
   ): { result: With_mapping_result; mapping?: Flexpage } {
     let mapping: Flexpage | undefined;
-    const result = this.#with_region_at_fault(RECURSION_LIMIT, fault, faulter, (region, rel) => {
+    const result = this.#with_region_at_fault(RECURSION_LIMIT, fault, faulter, walk, (region, rel) => {
       const dsc = region.dsc!;
       // translate to physical coordinates (`within_ram`)
       const hotspot = rel.hotspot + region.offset + dsc.phys;
@@ -277,6 +278,7 @@ export class Region_map_component implements Region_map_detach, Faulter_queue {
     limit: number,
     fault: Core_fault,
     faulter: Rm_faulter,
+    walk: RegionMapWalkStep[] | undefined,
     resolved: (region: Rm_region, rel: Core_fault) => With_mapping_result,
   ): With_mapping_result {
     if (limit === 0) return 'RECURSION_LIMIT';
@@ -286,6 +288,19 @@ export class Region_map_component implements Region_map_detach, Faulter_queue {
       return 'REFLECTED';
     };
     const region = this.region_at(fault.hotspot);
+    if (walk !== undefined) {
+      const dsc = region?.dsc ?? null;
+      walk.push(
+        region === undefined || dsc === null
+          ? { map: this.label, addr: fault.hotspot }
+          : {
+              map: this.label,
+              addr: fault.hotspot,
+              region: { base: region.base, size: region.size, offset: region.offset },
+              dataspace: dsc.sub_rm !== null ? 'MANAGED' : dsc.kind,
+            },
+      );
+    }
     if (region === undefined || region.dsc === null) return reflect('NO_REGION');
     const rel: Core_fault = {
       hotspot: fault.hotspot - region.base,
@@ -311,7 +326,7 @@ export class Region_map_component implements Region_map_detach, Faulter_queue {
       lo: Math.max(rel.lo, 0) + region.offset,
       hi: Math.min(rel.hi, dsc.size - 1) + region.offset,
     };
-    return dsc.sub_rm.#with_region_at_fault(limit - 1, sub, faulter, resolved);
+    return dsc.sub_rm.#with_region_at_fault(limit - 1, sub, faulter, walk, resolved);
   }
 
   #enqueue(faulter: Rm_faulter, fault: Fault): void {

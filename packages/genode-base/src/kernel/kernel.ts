@@ -119,14 +119,36 @@ export interface PageFault {
   readonly addr: number;
   readonly type: AccessKind;
   readonly ip: number;
+  /**
+   * Ask core to report the region maps its lookup walked ({@link PagerReply} `walk`), for a
+   * kernel's trace. Optional; core does no extra work without it.
+   */
+  readonly walk?: boolean;
+}
+
+/**
+ * One level of core's fault lookup (§3.4): the region map, the address in its coordinates, and
+ * what was found there (the region and its dataspace, or nothing).
+ */
+export interface RegionMapWalkStep {
+  /** The region map's label, e.g. `init -> vmm address space`. */
+  readonly map: string;
+  /** The fault address in this map's coordinates. */
+  readonly addr: number;
+  /** The region containing it, if any. */
+  readonly region?: { readonly base: number; readonly size: number; readonly offset: number };
+  /** Kind of the region's dataspace (`MANAGED` continues the walk one level down). */
+  readonly dataspace?: 'RAM' | 'ROM' | 'MANAGED';
 }
 
 /**
  * Core's answer to a page fault: install `mapping` in the faulting PD and let the thread retry,
  * or keep the thread blocked (reflected to a fault handler, or stopped) until {@link
- * BootedKernel.wake}.
+ * BootedKernel.wake}. `walk` is present when the fault asked for it.
  */
-export type PagerReply = { readonly kind: 'map'; readonly mapping: Flexpage } | { readonly kind: 'block' };
+export type PagerReply =
+  | { readonly kind: 'map'; readonly mapping: Flexpage; readonly walk?: readonly RegionMapWalkStep[] }
+  | { readonly kind: 'block'; readonly walk?: readonly RegionMapWalkStep[] };
 
 /** How a thread ended. */
 export type ThreadOutcome =
@@ -285,6 +307,14 @@ export interface BootedKernel {
   wake(thread: KernelThread): void;
   /** The thread whose code is running, undefined outside threads. */
   currentThread(): KernelThread | undefined;
+  /**
+   * Optional. The calling context (a parent starting a child) hands PD `pd` the capabilities it
+   * starts with — Genode's parent capability and environment sessions, which on NOVA end up as
+   * selectors in the child's object space. Kernels that check which PD holds which capability
+   * (NOVA) install them here; a caller can only hand on what it holds itself. Kernels without
+   * such a check need not implement it.
+   */
+  grantCapabilities?(pd: KernelPd, caps: readonly Capability[]): void;
 
   /** Create a semaphore. */
   createSemaphore(initial: number): KernelSemaphore;

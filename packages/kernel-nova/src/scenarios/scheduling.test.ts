@@ -178,21 +178,21 @@ describe('semaphores and scheduling (spec/nova.md §9)', () => {
         },
       });
     }).run();
-    // SCs enter their ready queue at the head (budget left, G `remote_enqueue`): B, created
-    // after A, runs first.
+    // A new SC has no budget left (G-kernel `Sc::Sc`: `left (0)`), so its first `ready_enqueue`
+    // appends it to the tail of its level: A, created first, runs first. A preempted SC with
+    // budget left goes back to the head (B after C).
     expect(log).toEqual([
-      'B@0',
-      'A@1000', // B's quantum ended: A runs
-      'C@1500', // C preempts A at once
+      'A@0',
+      'B@1000', // A's quantum ended: B runs
+      'C@1500', // C preempts B at once
       'C done@1700',
-      'A@1700', // A resumes first (head of its queue, 500 µs left)
-      'B@2200', // A's quantum ended
-      'A@3200',
-      'A done@3700', // 1500 µs of A's work
-      'A yields@3700',
-      'B@3700', // behind its peer
+      'B@1700', // B resumes first (head of its queue, 500 µs left)
+      'A@2200', // B's quantum ended
+      'A done@2700', // 1500 µs of A's work
+      'A yields@2700',
+      'B@2700', // behind its peer
+      'A back@3700', // B's quantum ended, A is next
       'B done@4500', // 2800 µs of B's work
-      'A back@4500',
     ]);
   });
 
