@@ -2,9 +2,10 @@
  * A small, deterministic kernel backend for genode-base's own tests: page-granular address
  * spaces, a round-robin scheduler over generator threads, semaphores, signals, direct RPC and
  * scripted fake vCPUs. It implements the kernel interface literally so that the conformance
- * suite can run before (and besides) the NOVA backend. Exported as
- * `@genode-ts/genode-base/test-kernel` so that backends can compare themselves with it
- * (benchmarks); it is a reference, not a kernel to build systems on.
+ * suite can run before (and besides) the NOVA backend. It is test-only (issue #4): the subpath
+ * `@genode-ts/genode-base/test-kernel` resolves only under the workspace's private
+ * `@genode-ts/source` condition, so this repository's backends can compare themselves with it
+ * in one benchmark run, while published consumers cannot import it.
  */
 import type { Blocking } from '../kernel/blocking.js';
 import type { Capability } from '../kernel/capability.js';
