@@ -1,0 +1,107 @@
+/**
+ * Port I/O: IN/OUT with the protected-mode permission check (CPL ≤ IOPL, else the TSS I/O
+ * permission bitmap; always the bitmap in virtual-8086 mode; SDM vol. 1, §19.5).
+ */
+import { readSys8, readSys16 } from '../access.js';
+import { Flag } from '../constants.js';
+import type { Cpu } from '../cpu.js';
+import { raiseFault } from '../fault.js';
+import type { Insn } from '../insn.js';
+
+/** Raises #GP(0) unless the current privilege may access `size` bytes at `port`. */
+export function checkIo(c: Cpu, port: number, size: number): void {
+  if (!c.protectedMode) return;
+  if (!c.v86Mode && c.cpl <= (c.fl & Flag.IOPL) >> 12) return;
+  // The bitmap lives in a 32-bit TSS only.
+  const type = c.trAttr & 0xf;
+  if ((type & 8) === 0 || c.trLimit >>> 0 < 0x67) raiseFault(c, 13, 0);
+  const mapBase = readSys16(c, (c.trBase + 0x66) | 0);
+  const byte = mapBase + (port >>> 3);
+  const last = byte + 1;
+  if (last > c.trLimit >>> 0) raiseFault(c, 13, 0);
+  const bits = readSys8(c, (c.trBase + byte) | 0) | (readSys8(c, (c.trBase + byte + 1) | 0) << 8);
+  const mask = ((1 << size) - 1) << (port & 7);
+  if ((bits & mask) !== 0) raiseFault(c, 13, 0);
+}
+
+/** Reads a port through the I/O hook (virtualization) or the bus. */
+export function portIn(c: Cpu, port: number, size: 1 | 2 | 4): number {
+  if (c.ioHook !== null) {
+    const v = c.ioHook(c, port, size, false, 0);
+    if (v !== undefined) return v;
+  }
+  return c.io.read(port, size);
+}
+
+/** Writes a port through the I/O hook (virtualization) or the bus. */
+export function portOut(c: Cpu, port: number, size: 1 | 2 | 4, value: number): void {
+  if (c.ioHook !== null && c.ioHook(c, port, size, true, value) !== undefined) return;
+  c.io.write(port, size, value);
+}
+
+/** IN AL, imm8. */
+export function in_b_I(c: Cpu, i: Insn): void {
+  checkIo(c, i.imm, 1);
+  c.r8[0] = portIn(c, i.imm, 1);
+}
+/** IN AX, imm8. */
+export function in_w_I(c: Cpu, i: Insn): void {
+  checkIo(c, i.imm, 2);
+  c.r16[0] = portIn(c, i.imm, 2);
+}
+/** IN EAX, imm8. */
+export function in_d_I(c: Cpu, i: Insn): void {
+  checkIo(c, i.imm, 4);
+  c.r32[0] = portIn(c, i.imm, 4);
+}
+/** IN AL, DX. */
+export function in_b_D(c: Cpu, _i: Insn): void {
+  const port = c.r16[4]!;
+  checkIo(c, port, 1);
+  c.r8[0] = portIn(c, port, 1);
+}
+/** IN AX, DX. */
+export function in_w_D(c: Cpu, _i: Insn): void {
+  const port = c.r16[4]!;
+  checkIo(c, port, 2);
+  c.r16[0] = portIn(c, port, 2);
+}
+/** IN EAX, DX. */
+export function in_d_D(c: Cpu, _i: Insn): void {
+  const port = c.r16[4]!;
+  checkIo(c, port, 4);
+  c.r32[0] = portIn(c, port, 4);
+}
+/** OUT imm8, AL. */
+export function out_b_I(c: Cpu, i: Insn): void {
+  checkIo(c, i.imm, 1);
+  portOut(c, i.imm, 1, c.r8[0]!);
+}
+/** OUT imm8, AX. */
+export function out_w_I(c: Cpu, i: Insn): void {
+  checkIo(c, i.imm, 2);
+  portOut(c, i.imm, 2, c.r16[0]!);
+}
+/** OUT imm8, EAX. */
+export function out_d_I(c: Cpu, i: Insn): void {
+  checkIo(c, i.imm, 4);
+  portOut(c, i.imm, 4, c.r32[0]!);
+}
+/** OUT DX, AL. */
+export function out_b_D(c: Cpu, _i: Insn): void {
+  const port = c.r16[4]!;
+  checkIo(c, port, 1);
+  portOut(c, port, 1, c.r8[0]!);
+}
+/** OUT DX, AX. */
+export function out_w_D(c: Cpu, _i: Insn): void {
+  const port = c.r16[4]!;
+  checkIo(c, port, 2);
+  portOut(c, port, 2, c.r16[0]!);
+}
+/** OUT DX, EAX. */
+export function out_d_D(c: Cpu, _i: Insn): void {
+  const port = c.r16[4]!;
+  checkIo(c, port, 4);
+  portOut(c, port, 4, c.r32[0]!);
+}

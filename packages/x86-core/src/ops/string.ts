@@ -1,0 +1,408 @@
+/**
+ * String instructions MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE. Registers are
+ * committed after every iteration, so a fault in the middle leaves the architectural state of
+ * the completed iterations with EIP at the instruction (SDM vol. 2, REP). A repeated
+ * instruction runs at most {@link REP_CHUNK} iterations per execution and then re-executes
+ * itself, so that long copies stay interruptible; every execution counts as one retired
+ * instruction.
+ */
+import { linWrite, probeWrite, rd8, rd16, rd32, wr8, wr16, wr32 } from '../access.js';
+import { Flag } from '../constants.js';
+import type { Cpu } from '../cpu.js';
+import { setSub } from '../flags.js';
+import type { Insn } from '../insn.js';
+import { checkIo, portIn, portOut } from './io.js';
+
+/** Iterations of a repeated string instruction per execution. */
+export const REP_CHUNK = 0x10000;
+
+const ECX = 1;
+const ESI = 6;
+const EDI = 7;
+const ES = 0;
+const REP_ANY = 0x4 | 0x8;
+const REPNE = 0x8;
+
+function again(c: Cpu, i: Insn): void {
+  c.eip = (c.eip - i.len) & (c.cs32 ? -1 : 0xffff);
+}
+
+function stepOf(c: Cpu, size: number): number {
+  return (c.fl & Flag.DF) !== 0 ? -size : size;
+}
+
+// Each family is written once per size with the size-specific accessors inline.
+
+/** MOVSB. */
+export function movs_b(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 1);
+  if ((i.flags & REP_ANY) === 0) {
+    wr8(c, ES, r[EDI]! & m, rd8(c, i.seg, r[ESI]! & m));
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    wr8(c, ES, r[EDI]! & m, rd8(c, i.seg, r[ESI]! & m));
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+/** MOVSW. */
+export function movs_w(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 2);
+  if ((i.flags & REP_ANY) === 0) {
+    wr16(c, ES, r[EDI]! & m, rd16(c, i.seg, r[ESI]! & m));
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    wr16(c, ES, r[EDI]! & m, rd16(c, i.seg, r[ESI]! & m));
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+/** MOVSD. */
+export function movs_d(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 4);
+  if ((i.flags & REP_ANY) === 0) {
+    wr32(c, ES, r[EDI]! & m, rd32(c, i.seg, r[ESI]! & m));
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    wr32(c, ES, r[EDI]! & m, rd32(c, i.seg, r[ESI]! & m));
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+
+/** STOSB. */
+export function stos_b(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 1);
+  const v = c.r8[0]!;
+  if ((i.flags & REP_ANY) === 0) {
+    wr8(c, ES, r[EDI]! & m, v);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    wr8(c, ES, r[EDI]! & m, v);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+/** STOSW. */
+export function stos_w(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 2);
+  const v = c.r16[0]!;
+  if ((i.flags & REP_ANY) === 0) {
+    wr16(c, ES, r[EDI]! & m, v);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    wr16(c, ES, r[EDI]! & m, v);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+/** STOSD. */
+export function stos_d(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 4);
+  const v = r[0]!;
+  if ((i.flags & REP_ANY) === 0) {
+    wr32(c, ES, r[EDI]! & m, v);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    wr32(c, ES, r[EDI]! & m, v);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+
+/** LODSB. */
+export function lods_b(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 1);
+  if ((i.flags & REP_ANY) === 0) {
+    c.r8[0] = rd8(c, i.seg, r[ESI]! & m);
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    c.r8[0] = rd8(c, i.seg, r[ESI]! & m);
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+/** LODSW. */
+export function lods_w(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 2);
+  if ((i.flags & REP_ANY) === 0) {
+    c.r16[0] = rd16(c, i.seg, r[ESI]! & m);
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    c.r16[0] = rd16(c, i.seg, r[ESI]! & m);
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+/** LODSD. */
+export function lods_d(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 4);
+  if ((i.flags & REP_ANY) === 0) {
+    r[0] = rd32(c, i.seg, r[ESI]! & m);
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    return;
+  }
+  let n = r[ECX]! & m;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    r[0] = rd32(c, i.seg, r[ESI]! & m);
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+
+/** CMPSB (REPE/REPNE stop on the ZF condition). */
+export function cmps_b(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 1);
+  const rep = i.flags & REP_ANY;
+  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    const a = (rd8(c, i.seg, r[ESI]! & m) << 24) >> 24;
+    const b = (rd8(c, ES, r[EDI]! & m) << 24) >> 24;
+    const res = ((a - b) << 24) >> 24;
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    setSub(c, a, b, res);
+    if (rep === 0) return;
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+    if ((res === 0) === (rep === REPNE)) return;
+  }
+  if (rep !== 0 && n !== 0) again(c, i);
+}
+/** CMPSW. */
+export function cmps_w(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 2);
+  const rep = i.flags & REP_ANY;
+  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    const a = (rd16(c, i.seg, r[ESI]! & m) << 16) >> 16;
+    const b = (rd16(c, ES, r[EDI]! & m) << 16) >> 16;
+    const res = ((a - b) << 16) >> 16;
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    setSub(c, a, b, res);
+    if (rep === 0) return;
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+    if ((res === 0) === (rep === REPNE)) return;
+  }
+  if (rep !== 0 && n !== 0) again(c, i);
+}
+/** CMPSD. */
+export function cmps_d(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 4);
+  const rep = i.flags & REP_ANY;
+  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    const a = rd32(c, i.seg, r[ESI]! & m);
+    const b = rd32(c, ES, r[EDI]! & m);
+    const res = (a - b) | 0;
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    setSub(c, a, b, res);
+    if (rep === 0) return;
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+    if ((res === 0) === (rep === REPNE)) return;
+  }
+  if (rep !== 0 && n !== 0) again(c, i);
+}
+
+/** SCASB. */
+export function scas_b(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 1);
+  const rep = i.flags & REP_ANY;
+  const a = (c.r8[0]! << 24) >> 24;
+  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    const b = (rd8(c, ES, r[EDI]! & m) << 24) >> 24;
+    const res = ((a - b) << 24) >> 24;
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    setSub(c, a, b, res);
+    if (rep === 0) return;
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+    if ((res === 0) === (rep === REPNE)) return;
+  }
+  if (rep !== 0 && n !== 0) again(c, i);
+}
+/** SCASW. */
+export function scas_w(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 2);
+  const rep = i.flags & REP_ANY;
+  const a = (c.r16[0]! << 16) >> 16;
+  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    const b = (rd16(c, ES, r[EDI]! & m) << 16) >> 16;
+    const res = ((a - b) << 16) >> 16;
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    setSub(c, a, b, res);
+    if (rep === 0) return;
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+    if ((res === 0) === (rep === REPNE)) return;
+  }
+  if (rep !== 0 && n !== 0) again(c, i);
+}
+/** SCASD. */
+export function scas_d(c: Cpu, i: Insn): void {
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, 4);
+  const rep = i.flags & REP_ANY;
+  const a = r[0]!;
+  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    const b = rd32(c, ES, r[EDI]! & m);
+    const res = (a - b) | 0;
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    setSub(c, a, b, res);
+    if (rep === 0) return;
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+    if ((res === 0) === (rep === REPNE)) return;
+  }
+  if (rep !== 0 && n !== 0) again(c, i);
+}
+
+/** INS (byte/word/dword by `imm2` = size). */
+export function ins(c: Cpu, i: Insn): void {
+  const size = i.imm2 as 1 | 2 | 4;
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, size);
+  const port = c.r16[4]!;
+  const rep = i.flags & REP_ANY;
+  let n = rep !== 0 ? r[ECX]! & m : 1;
+  if (n === 0) return;
+  checkIo(c, port, size);
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    const off = r[EDI]! & m;
+    // Check the destination before the port read (a read may have side effects).
+    probeWrite(c, linWrite(c, ES, off, size), size);
+    const v = portIn(c, port, size);
+    if (size === 1) wr8(c, ES, off, v);
+    else if (size === 2) wr16(c, ES, off, v);
+    else wr32(c, ES, off, v);
+    r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
+    if (rep === 0) return;
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
+/** OUTS (size in `imm2`). */
+export function outs(c: Cpu, i: Insn): void {
+  const size = i.imm2 as 1 | 2 | 4;
+  const r = c.r32;
+  const m = i.amask;
+  const d = stepOf(c, size);
+  const port = c.r16[4]!;
+  const rep = i.flags & REP_ANY;
+  let n = rep !== 0 ? r[ECX]! & m : 1;
+  if (n === 0) return;
+  checkIo(c, port, size);
+  let k = Math.min(n, REP_CHUNK);
+  while (k-- > 0) {
+    const off = r[ESI]! & m;
+    const v = size === 1 ? rd8(c, i.seg, off) : size === 2 ? rd16(c, i.seg, off) : rd32(c, i.seg, off);
+    portOut(c, port, size, v);
+    r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
+    if (rep === 0) return;
+    n = (n - 1) & m;
+    r[ECX] = (r[ECX]! & ~m) | n;
+  }
+  if (n !== 0) again(c, i);
+}
