@@ -68,13 +68,13 @@ export function writeLin32(c: Cpu, lin: number, v: number): void {
  */
 export function probeWrite(c: Cpu, lin: number, size: number, user: boolean = c.cpl === 3): void {
   entryFor(c, lin, true, user);
-  if ((lin & 0xfff) + size > 0x1000) entryFor(c, (lin + size - 1) | 0, true, user);
+  if ((lin & 0xfff) + size > 0x1000) entryFor(c, ((lin | 0xfff) + 1) | 0, true, user);
 }
 
 /** Checks that `size` bytes at `lin` are readable, raising #PF otherwise. */
 export function probeRead(c: Cpu, lin: number, size: number, user: boolean = c.cpl === 3): void {
   entryFor(c, lin, false, user);
-  if ((lin & 0xfff) + size > 0x1000) entryFor(c, (lin + size - 1) | 0, false, user);
+  if ((lin & 0xfff) + size > 0x1000) entryFor(c, ((lin | 0xfff) + 1) | 0, false, user);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ export function readSlow(c: Cpu, lin: number, size: 1 | 2 | 4, user: boolean): n
   if ((lin & 0xfff) + size <= 0x1000) return readPhys(c, entryFor(c, lin, false, user), lin, size);
   // Crosses a page: both pages must be readable; assemble bytes.
   const e1 = entryFor(c, lin, false, user);
-  const lin2 = (lin + size - 1) | 0;
+  const lin2 = ((lin | 0xfff) + 1) | 0;
   const e2 = entryFor(c, lin2, false, user);
   let v = 0;
   for (let k = 0; k < size; k++) {
@@ -171,7 +171,7 @@ export function writeSlow(c: Cpu, lin: number, size: 1 | 2 | 4, v: number, user:
     return;
   }
   const e1 = entryFor(c, lin, true, user);
-  const lin2 = (lin + size - 1) | 0;
+  const lin2 = ((lin | 0xfff) + 1) | 0;
   const e2 = entryFor(c, lin2, true, user);
   for (let k = 0; k < size; k++) {
     const l = (lin + k) | 0;

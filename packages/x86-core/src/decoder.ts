@@ -63,6 +63,8 @@ export class Fetcher {
   crossed = false;
   /** Bytes read for the current instruction. */
   count = 0;
+  /** The last ModRM byte read. */
+  lastModrm = 0;
 
   begin(): void {
     this.crossed = false;
@@ -278,6 +280,7 @@ const JCC: Handler[] = [
  */
 function modrm(f: Fetcher, i: Insn, a32: boolean, segOvr: number): boolean {
   const m = f.byte();
+  f.lastModrm = m;
   const mod = m >> 6;
   i.reg = (m >> 3) & 7;
   const rm = m & 7;
@@ -576,21 +579,9 @@ function decode1(
   }
   if (op >= 0xd8 && op <= 0xdf) {
     const isReg = modrm(f, i, a32, segOvr);
-    // ModRM in imm: reg in bits 3–5, rm in 0–2, mod = 3 flag via MODREG.
-    i.imm = ((op & 7) << 8) | (i.reg << 3) | (isReg ? i.rm : 0);
-    if (
-      !isReg &&
-      (op === 0xd9 ||
-        op === 0xdd ||
-        op === 0xdf ||
-        op === 0xdb ||
-        op === 0xdc ||
-        op === 0xd8 ||
-        op === 0xda ||
-        op === 0xde)
-    ) {
-      i.flags |= WRITES;
-    }
+    // x87 opcode in imm: (escape & 7) << 8 | the ModRM byte (the FOP register's layout).
+    i.imm = ((op & 7) << 8) | f.lastModrm;
+    if (!isReg) i.flags |= WRITES;
     return [x87, NOT_LOCKABLE];
   }
   switch (op) {
@@ -1326,9 +1317,13 @@ function decode0f(
   return [UD, NOT_LOCKABLE];
 }
 
-/** FWAIT/WAIT: #NM when CR0.MP and CR0.TS are both set; pending x87 exceptions are not modelled. */
+/**
+ * FWAIT/WAIT: #NM when CR0.MP and CR0.TS are both set; #MF when an unmasked x87 exception is
+ * pending and CR0.NE = 1 (with NE = 0 the FERR# line to the PIC is not modelled).
+ */
 function x87wait(c: Cpu, _i: Insn): void {
   if ((c.cr0 & 0xa) === 0xa) raiseFault(c, 7);
+  if ((c.fpu.sw & 0x80) !== 0 && (c.cr0 & 0x20) !== 0) raiseFault(c, 16);
 }
 
 /** Re-exported so tests can tell a guest fault from a bug. */

@@ -2,6 +2,28 @@ export { Cr0, Cr4, Flag, PfErr, Reg, Seg, Vector } from './constants.js';
 export { Cpu, type CpuOptions, type InterruptAcknowledge, type NestedTranslator } from './cpu.js';
 export { type CpuidConfig, CpuidEdx, defaultCpuidConfig } from './cpuid.js';
 export { X86Error, type X86ErrorCode } from './errors.js';
+export {
+  enterMultiboot,
+  enterReal,
+  findMultibootHeader,
+  isElf,
+  type LoadedImage,
+  loadElf,
+  loadFlat,
+  loadMultiboot,
+  MULTIBOOT_BOOTLOADER_MAGIC,
+  MULTIBOOT_INFO_ADDR,
+  MULTIBOOT_MAGIC,
+  writeMultibootInfo,
+} from './loaders/multiboot.js';
+export {
+  BareMachine,
+  type BareMachineOptions,
+  type BareRunResult,
+  type BareStopReason,
+  DEBUG_EXIT_PORT,
+} from './machine/bare-machine.js';
+export { SimpleUart } from './machine/simple-uart.js';
 export type { MmioHandler, MmioRegion } from './mmio.js';
 export { type CodePageListener, PhysicalMemory, type PhysicalMemoryOptions } from './physical-memory.js';
 export { PortBus, type PortDevice, type PortIo } from './port-io.js';
