@@ -137,9 +137,8 @@ function writePhys(c: Cpu, e: number, lin: number, size: 1 | 2 | 4, v: number): 
     c.mem.mmioWrite(phys >>> 0, size, v);
     return;
   }
-  if ((e & TLB_CODE) !== 0) {
-    const page = phys >>> 12;
-    if (c.mem.code.hasPage(page)) c.mem.code.invalidatePage(page);
+  if ((e & TLB_CODE) !== 0 && !c.mem.code.invalidateRange(phys, size)) {
+    // No code left in the page: writes may take the fast path again.
     const vpage = lin >>> 12;
     if (c.tlb[vpage] === e) c.tlb[vpage] = e & ~TLB_CODE;
   }

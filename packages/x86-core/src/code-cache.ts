@@ -2,10 +2,11 @@ import type { Cpu } from './cpu.js';
 import type { Insn } from './insn.js';
 
 /**
- * A compiled block: runs the block's instructions and returns how many retired (a fault inside
- * it is thrown like in the interpreter, after `c.eip` was left at the faulting instruction's end).
+ * A compiled block: runs the block's instructions (possibly several times around a self-loop)
+ * and adds what retired to `c.retired`; a fault is thrown like in the interpreter, with EIP
+ * restored to the faulting instruction and the instructions before it counted.
  */
-export type CompiledBlock = (c: Cpu) => number;
+export type CompiledBlock = (c: Cpu) => void;
 
 /**
  * A basic block of decoded instructions: straight-line code that starts at physical address
@@ -36,17 +37,35 @@ export class Block {
   }
 }
 
+/** Bytes per code-tracking chunk: a write invalidates only blocks in the chunks it touches. */
+export const CODE_CHUNK = 128;
+
+/** Bit mask of the 128-byte chunks of a page that `[off, off + len)` touches (offsets in the page). */
+export function chunkMask(off: number, len: number): number {
+  const first = off >>> 7;
+  const last = Math.min(4095, off + len - 1) >>> 7;
+  const n = last - first + 1;
+  return n >= 32 ? -1 : (((1 << n) - 1) << first) | 0;
+}
+
+interface PageCode {
+  blocks: Block[];
+  /** Chunks of the page that hold decoded code. */
+  mask: number;
+}
+
 /**
  * The decoded-code cache of one physical memory, shared by every CPU on it: blocks keyed by
- * physical address and code mode, listed per physical page so that a write to a code page drops
- * exactly that page's blocks.
+ * physical address and code mode, listed per physical page with a 128-byte chunk mask, so that a
+ * write to a code page drops only the blocks whose bytes it touches (data next to code stays
+ * cheap).
  */
 export class CodeCache {
   private readonly map = new Map<number, Block>();
-  private readonly byPage = new Map<number, Block[]>();
+  private readonly byPage = new Map<number, PageCode>();
   /** Blocks created so far (statistics). */
   created = 0;
-  /** Page invalidations so far (statistics). */
+  /** Invalidations that dropped blocks (statistics). */
   invalidations = 0;
 
   /** The valid block at `phys` for `mode`, if any. */
@@ -59,12 +78,14 @@ export class CodeCache {
     this.map.set(b.phys * 4 + b.mode, b);
     this.created++;
     const page = b.phys >>> 12;
-    const list = this.byPage.get(page);
-    if (list === undefined) {
-      this.byPage.set(page, [b]);
+    const mask = chunkMask(b.phys & 0xfff, b.bytes);
+    const pc = this.byPage.get(page);
+    if (pc === undefined) {
+      this.byPage.set(page, { blocks: [b], mask });
       return true;
     }
-    list.push(b);
+    pc.blocks.push(b);
+    pc.mask |= mask;
     return false;
   }
 
@@ -73,21 +94,56 @@ export class CodeCache {
     return this.byPage.has(page);
   }
 
+  /**
+   * A write of `len` bytes at physical `addr` (within one page): drops the blocks it touches.
+   * Returns true when the page still holds code afterwards.
+   */
+  invalidateRange(addr: number, len: number): boolean {
+    const page = addr >>> 12;
+    const pc = this.byPage.get(page);
+    if (pc === undefined) return false;
+    const off = addr & 0xfff;
+    if ((pc.mask & chunkMask(off, len)) === 0) return true;
+    const end = off + len;
+    let mask = 0;
+    const keep: Block[] = [];
+    for (const b of pc.blocks) {
+      const bo = b.phys & 0xfff;
+      if (bo < end && off < bo + b.bytes) {
+        this.drop(b);
+      } else {
+        keep.push(b);
+        mask |= chunkMask(bo, b.bytes);
+      }
+    }
+    this.invalidations++;
+    if (keep.length === 0) {
+      this.byPage.delete(page);
+      return false;
+    }
+    pc.blocks = keep;
+    pc.mask = mask;
+    return true;
+  }
+
+  private drop(b: Block): void {
+    b.valid = false;
+    const key = b.phys * 4 + b.mode;
+    if (this.map.get(key) === b) this.map.delete(key);
+  }
+
   /** Drops every block in the physical page. */
   invalidatePage(page: number): void {
-    const list = this.byPage.get(page);
-    if (list === undefined) return;
+    const pc = this.byPage.get(page);
+    if (pc === undefined) return;
     this.invalidations++;
-    for (const b of list) {
-      b.valid = false;
-      if (this.map.get(b.phys * 4 + b.mode) === b) this.map.delete(b.phys * 4 + b.mode);
-    }
+    for (const b of pc.blocks) this.drop(b);
     this.byPage.delete(page);
   }
 
   /** Drops everything. */
   clear(): void {
-    for (const list of this.byPage.values()) for (const b of list) b.valid = false;
+    for (const pc of this.byPage.values()) for (const b of pc.blocks) b.valid = false;
     this.map.clear();
     this.byPage.clear();
   }

@@ -1,6 +1,7 @@
+import { compileBlock } from './block-compiler.js';
 import { Block } from './code-cache.js';
 import { Cr0, Flag, Seg } from './constants.js';
-import { type CpuidConfig, defaultCpuidConfig } from './cpuid.js';
+import { type CpuidConfig, CpuidTable, defaultCpuidConfig } from './cpuid.js';
 import { decodeBlock } from './decoder.js';
 import { X86Error } from './errors.js';
 import { FAULT } from './fault.js';
@@ -150,6 +151,8 @@ export class Cpu {
   interrupts: InterruptAcknowledge | null;
   readonly fpu: Fpu = new Fpu();
   readonly cpuid: CpuidConfig;
+  /** CPUID results precomputed from {@link cpuid}. */
+  readonly cpuidTable: CpuidTable;
   readonly apicId: number;
 
   // --- execution ---
@@ -206,8 +209,8 @@ export class Cpu {
   private readonly fast: (Block | null)[] = new Array<Block | null>(FAST_SIZE).fill(null);
   /** Last block executed (diagnostics). */
   lastBlock: Block | null = null;
-  /** Blocks compiled to JavaScript when hot; set to Infinity to disable the block compiler. */
-  compileThreshold: number = Number.POSITIVE_INFINITY;
+  /** Executions after which a block is compiled to JavaScript; Infinity disables the compiler. */
+  compileThreshold = 64;
   /** Optional tracer called before every instruction (slows everything down; for debugging). */
   tracer: ((c: Cpu, lin: number) => void) | null = null;
 
@@ -223,6 +226,7 @@ export class Cpu {
       throw new X86Error('INVALID_CONFIG', 'tscPerInstruction must be positive');
     }
     this.apicId = options.apicId ?? 0;
+    this.cpuidTable = new CpuidTable(this.cpuid, this.apicId);
     this.mem.attach(this);
     this.reset();
   }
@@ -401,7 +405,16 @@ export class Cpu {
 
   /** The time-stamp counter: retired instructions × tscPerInstruction + offset. */
   get tsc(): bigint {
-    return BigInt(Math.floor(this.retired * this.tscPerInstruction)) + BigInt(this.tscOffset);
+    return BigInt.asUintN(
+      64,
+      BigInt(Math.floor(this.retired * this.tscPerInstruction)) + BigInt(this.tscOffset),
+    );
+  }
+
+  /** The TSC as a number (exact below 2^53, i.e. for years of guest time); modulo 2^64. */
+  tscNumber(): number {
+    const t = Math.floor(this.retired * this.tscPerInstruction) + this.tscOffset;
+    return t >= 0 ? t : t + 2 ** 64;
   }
 
   // ===========================================================================================
@@ -573,7 +586,8 @@ export class Cpu {
         }
       }
     } else if (lim === n && b.compiled !== null) {
-      k = b.compiled(this);
+      b.compiled(this);
+      return;
     } else {
       try {
         for (; k < lim; k++) {
@@ -602,8 +616,12 @@ export class Cpu {
     }
   }
 
-  /** Hook for the block compiler (installed by block-compiler.ts). */
-  compile(_b: Block): void {}
+  /** Compiles a hot block (block-compiler.ts); keeps interpreting when that is impossible. */
+  compile(b: Block): void {
+    const f = compileBlock(b);
+    if (f !== null) b.compiled = f;
+    else b.hits = Number.NEGATIVE_INFINITY;
+  }
 }
 
 export { Block };

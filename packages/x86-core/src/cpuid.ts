@@ -71,6 +71,47 @@ function str4(s: string, at: number): number {
 }
 
 /**
+ * CPUID results precomputed from a configuration (CPUID executes without allocating).
+ */
+export class CpuidTable {
+  private readonly basic: Int32Array[] = [];
+  private readonly ext: Int32Array[] = [];
+
+  constructor(cfg: CpuidConfig, apicId: number) {
+    for (let l = 0; l <= 1; l++) {
+      const out = new Int32Array(4);
+      cpuidLeaf(cfg, apicId, l, 0, out);
+      this.basic.push(out);
+    }
+    for (let l = 0; l <= 4; l++) {
+      const out = new Int32Array(4);
+      cpuidLeaf(cfg, apicId, 0x80000000 + l, 0, out);
+      this.ext.push(out);
+    }
+  }
+
+  /** Writes [eax, ebx, ecx, edx] for leaf `eax` into `out`. */
+  lookup(eax: number, out: Int32Array): void {
+    const leaf = eax >>> 0;
+    let src: Int32Array;
+    if (leaf >= 0x80000000) {
+      const x = this.ext[leaf - 0x80000000];
+      if (x === undefined) {
+        out.fill(0, 0, 4);
+        return;
+      }
+      src = x;
+    } else {
+      src = this.basic[leaf > 1 ? 1 : leaf]!;
+    }
+    out[0] = src[0]!;
+    out[1] = src[1]!;
+    out[2] = src[2]!;
+    out[3] = src[3]!;
+  }
+}
+
+/**
  * Computes CPUID for leaf `eax` (subleaf `ecx`) into `out` = [eax, ebx, ecx, edx].
  * Unknown basic leaves return the highest basic leaf's values as Intel processors do; unknown
  * extended leaves return zeros.

@@ -118,12 +118,18 @@ export class PhysicalMemory {
     for (const l of this.listeners) l.protectCodePage(page);
   }
 
-  /** Drops decoded code for every page that `[addr, addr + length)` touches. */
+  /** Drops decoded code that `[addr, addr + length)` touches. */
   invalidate(addr: number, length: number): void {
     if (length <= 0) return;
-    const first = Math.floor(addr / 4096);
-    const last = Math.floor((addr + length - 1) / 4096);
-    for (let p = first; p <= last; p++) this.code.invalidatePage(p);
+    let a = addr;
+    const end = addr + length;
+    while (a < end) {
+      const pageEnd = (Math.floor(a / 4096) + 1) * 4096;
+      const n = Math.min(end, pageEnd) - a;
+      if (n === 4096) this.code.invalidatePage(a / 4096);
+      else this.code.invalidateRange(a, n);
+      a += n;
+    }
   }
 
   /** Copies bytes into physical memory (RAM or MMIO), invalidating decoded code. */
@@ -182,7 +188,7 @@ export class PhysicalMemory {
     addr >>>= 0;
     if (addr < this.size && this.isRamPage(addr >>> 12)) {
       this.u8[addr] = value;
-      this.code.invalidatePage(addr >>> 12);
+      this.code.invalidateRange(addr, 1);
       return;
     }
     this.mmioWrite(addr, 1, value);
@@ -193,7 +199,7 @@ export class PhysicalMemory {
     addr >>>= 0;
     if (addr + 1 < this.size && (addr & 0xfff) !== 0xfff && this.isRamPage(addr >>> 12)) {
       this.dv.setUint16(addr, value, true);
-      this.code.invalidatePage(addr >>> 12);
+      this.code.invalidateRange(addr, 2);
       return;
     }
     this.mmioWrite(addr, 2, value);
@@ -204,7 +210,7 @@ export class PhysicalMemory {
     addr >>>= 0;
     if (addr + 3 < this.size && (addr & 0xfff) <= 0xffc && this.isRamPage(addr >>> 12)) {
       this.dv.setInt32(addr, value, true);
-      this.code.invalidatePage(addr >>> 12);
+      this.code.invalidateRange(addr, 4);
       return;
     }
     this.mmioWrite(addr, 4, value);
@@ -238,7 +244,7 @@ export class PhysicalMemory {
     if (size === 1) {
       if (r === undefined && addr < this.size) {
         this.u8[addr] = value;
-        this.code.invalidatePage(addr >>> 12);
+        this.code.invalidateRange(addr, 1);
       }
       return;
     }

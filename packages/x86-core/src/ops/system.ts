@@ -6,7 +6,6 @@
 import { ea, rd16, rd32, wr16, wr32, writeSys8 } from '../access.js';
 import { Cr0, Cr4 } from '../constants.js';
 import type { Cpu } from '../cpu.js';
-import { cpuidLeaf } from '../cpuid.js';
 import { raiseFault, raiseGp, raiseUd } from '../fault.js';
 import { materialize, ZF } from '../flags.js';
 import type { Insn } from '../insn.js';
@@ -351,7 +350,7 @@ export function invd(c: Cpu, _i: Insn): void {
 export function cpuid(c: Cpu, _i: Insn): void {
   if (c.cpuidHook?.(c)) return;
   const out = c.scratch;
-  cpuidLeaf(c.cpuid, c.apicId, c.r32[EAX]!, c.r32[ECX]!, out);
+  c.cpuidTable.lookup(c.r32[EAX]!, out);
   c.r32[EAX] = out[0]!;
   c.r32[EBX] = out[1]!;
   c.r32[ECX] = out[2]!;
@@ -360,9 +359,9 @@ export function cpuid(c: Cpu, _i: Insn): void {
 /** RDTSC (#GP when CR4.TSD and CPL > 0). */
 export function rdtsc(c: Cpu, _i: Insn): void {
   if ((c.cr4 & Cr4.TSD) !== 0 && c.protectedMode && c.cpl !== 0) raiseGp(c, 0);
-  const t = BigInt.asUintN(64, c.tsc);
-  c.r32[EAX] = Number(t & 0xffffffffn);
-  c.r32[EDX] = Number(t >> 32n);
+  const t = c.tscNumber();
+  c.r32[EAX] = t % 4294967296;
+  c.r32[EDX] = Math.floor(t / 4294967296);
 }
 /** RDMSR (#GP for unknown MSRs or CPL > 0). */
 export function rdmsr(c: Cpu, _i: Insn): void {
