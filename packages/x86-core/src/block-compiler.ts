@@ -73,21 +73,29 @@ export function compileBlock(b: Block): CompiledBlock | null {
     off += i.len;
     lines.push(`k = ${k}; c.eip = (e0 + ${off}) ${mask}; h${k}(c, i${k});`);
     if ((i.flags & InsnFlag.WRITES) !== 0 && k < n - 1) {
-      lines.push(`if (!B.valid) { c.retired += ${k + 1}; return; }`);
+      lines.push(`if (!B.valid) { c.retired += ${k + 1}; return null; }`);
     }
   }
   const last = ins[n - 1]!;
   const selfLoop =
     SELF_LOOP_BRANCHES.has(last.fn) &&
     (b.ipMask === -1 ? (off + last.imm) | 0 : (off + last.imm) & 0xffff) === 0;
+  const chain = b.linkable
+    ? `if (c.events !== 0 || (c.fl & 256) !== 0 || B.sg !== c.tlbGen) return null;
+  const e = c.eip;
+  const nb = B.s0e === e ? B.s0 : B.s1e === e ? B.s1 : null;
+  return nb !== null && nb.valid ? nb : null;`
+    : 'return null;';
   const body = selfLoop
     ? `for (;;) {
   ${lines.join('\n  ')}
   c.retired += ${n};
-  if (c.eip !== e0 || c.events !== 0 || (c.fl & 256) !== 0 || !B.valid || c.retired + ${n} > c.budgetEnd) return;
-}`
+  if (c.eip !== e0 || c.events !== 0 || (c.fl & 256) !== 0 || !B.valid || c.retired + ${n} > c.budgetEnd) break;
+}
+${chain}`
     : `${lines.join('\n')}
-c.retired += ${n};`;
+c.retired += ${n};
+${chain}`;
   const src = `"use strict";
 return function block_${(b.phys >>> 0).toString(16)}(c) {
   const e0 = c.eip;

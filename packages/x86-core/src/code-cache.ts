@@ -4,9 +4,10 @@ import type { Insn } from './insn.js';
 /**
  * A compiled block: runs the block's instructions (possibly several times around a self-loop)
  * and adds what retired to `c.retired`; a fault is thrown like in the interpreter, with EIP
- * restored to the faulting instruction and the instructions before it counted.
+ * restored to the faulting instruction and the instructions before it counted. Returns the
+ * chained successor to run next (still to be checked against the budget), or null.
  */
-export type CompiledBlock = (c: Cpu) => void;
+export type CompiledBlock = (c: Cpu) => Block | null;
 
 /**
  * A basic block of decoded instructions: straight-line code that starts at physical address
@@ -27,6 +28,14 @@ export class Block {
   hits = 0;
   /** The block compiled to a JavaScript function, once hot. */
   compiled: CompiledBlock | null = null;
+  /** Whether the block may be chained to its successors (it ends with a near transfer or falls through). */
+  linkable = false;
+  /** Chained successors (compiled blocks only) with their entry EIPs and the TLB generation. */
+  s0: Block | null = null;
+  s0e = 0;
+  s1: Block | null = null;
+  s1e = 0;
+  sg = -1;
 
   constructor(phys: number, mode: number, insns: Insn[], bytes: number, ipMask: number) {
     this.phys = phys;

@@ -136,6 +136,8 @@ export class Cpu {
   readonly tlb: Int32Array = new Int32Array(0x100000);
   readonly tlbList: Int32Array = new Int32Array(0x4000);
   tlbCount = 0;
+  /** Incremented whenever cached translations are dropped (block chains check it). */
+  tlbGen = 0;
   /** Per 4 MiB region: 1 when an entry came from a large page (INVLPG must clear the region). */
   readonly tlbLarge: Uint8Array = new Uint8Array(1024);
   /** Entry bits that force the slow path on a read / write at the current CPL. */
@@ -209,6 +211,8 @@ export class Cpu {
   private readonly fast: (Block | null)[] = new Array<Block | null>(FAST_SIZE).fill(null);
   /** Last block executed (diagnostics). */
   lastBlock: Block | null = null;
+  /** The compiled block whose successor the next full lookup should be chained to. */
+  private chainFrom: Block | null = null;
   /** Executions after which a block is compiled to JavaScript; Infinity disables the compiler. */
   compileThreshold = 64;
   /** Optional tracer called before every instruction (slows everything down; for debugging). */
@@ -450,6 +454,8 @@ export class Cpu {
       if (this.retired >= this.budgetEnd) return RunExit.BUDGET;
       let single = false;
       if ((this.events | (this.fl & Flag.TF)) !== 0) {
+        // Whatever happens here (an interrupt, a stop), the next block is no successor to chain.
+        this.chainFrom = null;
         const x = this.checkEvents();
         if (x >= 0) return x;
         single = x === -2 || (this.fl & Flag.TF) !== 0;
@@ -458,6 +464,7 @@ export class Cpu {
         this.execute(single);
       } catch (e) {
         if (e !== FAULT) throw e;
+        this.chainFrom = null;
         // A faulting instruction does not retire, but it consumes budget: an exception loop
         // (a handler that faults again) must still end the run.
         this.budgetEnd -= 1;
@@ -548,7 +555,46 @@ export class Cpu {
     } else {
       b = decodeBlock(this, eip, -1, mode, csLimit);
     }
+    const prev = this.chainFrom;
+    if (prev !== null) {
+      this.chainFrom = null;
+      if (b.phys >= 0 && prev.valid) {
+        // Remember the successor (two slots: taken / not taken; the older one is replaced).
+        if (prev.sg !== this.tlbGen) {
+          prev.s0 = null;
+          prev.s1 = null;
+          prev.s0e = prev.s1e = -1;
+          prev.sg = this.tlbGen;
+        }
+        if (prev.s0 === null) {
+          prev.s0 = b;
+          prev.s0e = eip;
+        } else {
+          prev.s1 = b;
+          prev.s1e = eip;
+        }
+      }
+    }
     this.lastBlock = b;
+    if (
+      b.compiled !== null &&
+      !single &&
+      this.tracer === null &&
+      this.retired + b.insns.length <= this.budgetEnd
+    ) {
+      // Run the chain of compiled blocks until one has no known successor.
+      let nb: Block | null = b;
+      do {
+        this.chainFrom = nb;
+        nb = nb.compiled!(this);
+      } while (nb !== null && nb.compiled !== null && this.retired + nb.insns.length <= this.budgetEnd);
+      if (nb === null || nb.compiled === null) {
+        if (!(this.chainFrom?.linkable ?? false)) this.chainFrom = null;
+      } else {
+        this.chainFrom = null;
+      }
+      return;
+    }
     this.runBlock(b, single);
   }
 
@@ -585,9 +631,6 @@ export class Cpu {
           break;
         }
       }
-    } else if (lim === n && b.compiled !== null) {
-      b.compiled(this);
-      return;
     } else {
       try {
         for (; k < lim; k++) {

@@ -15,16 +15,17 @@ import { type Handler, Insn, InsnFlag, ZERO_REG } from './insn.js';
 import * as alu from './ops/alu.js';
 import * as bcd from './ops/bcd.js';
 import * as bits from './ops/bits.js';
+import * as cond from './ops/cond-ops.js';
 import * as ctl from './ops/control.js';
 import * as data from './ops/data.js';
 import * as fl from './ops/flag-ops.js';
-import * as incdec from './ops/inc-dec.js';
 import * as io from './ops/io.js';
 import * as md from './ops/muldiv.js';
 import * as seg from './ops/seg-ops.js';
-import * as sh from './ops/shift.js';
+import * as shx from './ops/shift-ops.js';
 import * as str from './ops/string.js';
 import * as sys from './ops/system.js';
+import * as incdec from './ops/unary.js';
 import { x87 } from './ops/x87.js';
 import { ACC_FETCH, ACC_USER, translate } from './paging.js';
 import { TLB_MMIO, TLB_VALID } from './tlb.js';
@@ -177,8 +178,50 @@ export function decodeBlock(c: Cpu, eip: number, phys: number, mode: number, csL
     if ((next & ~0xfff) !== f.pageLin) break;
   }
   f.c = null;
-  return new Block(cacheable ? phys : -1, mode, insns, bytes, mode === 1 ? -1 : 0xffff);
+  const b = new Block(cacheable ? phys : -1, mode, insns, bytes, mode === 1 ? -1 : 0xffff);
+  const last = insns[insns.length - 1]!;
+  b.linkable = (last.flags & END) === 0 || NEAR_TRANSFERS.has(last.fn);
+  return b;
 }
+
+/** Handlers after which CS, the mode and the TLB are unchanged: their successors may be chained. */
+const NEAR_TRANSFERS = new Set<Handler>([
+  ctl.jo,
+  ctl.jno,
+  ctl.jb,
+  ctl.jnb,
+  ctl.jz,
+  ctl.jnz,
+  ctl.jbe,
+  ctl.ja,
+  ctl.js,
+  ctl.jns,
+  ctl.jp,
+  ctl.jnp,
+  ctl.jl,
+  ctl.jge,
+  ctl.jle,
+  ctl.jg,
+  ctl.jmp_rel,
+  ctl.jmp_w_R,
+  ctl.jmp_d_R,
+  ctl.jmp_w_M,
+  ctl.jmp_d_M,
+  ctl.call_rel_w,
+  ctl.call_rel_d,
+  ctl.call_w_R,
+  ctl.call_d_R,
+  ctl.call_w_M,
+  ctl.call_d_M,
+  ctl.ret_w,
+  ctl.ret_d,
+  ctl.ret_imm_w,
+  ctl.ret_imm_d,
+  ctl.loop,
+  ctl.loope,
+  ctl.loopne,
+  ctl.jcxz,
+]);
 
 /** Decodes one instruction at the fetcher's position into `i` (for tools: disassembly, tests). */
 export function decodeAt(c: Cpu, eip: number, mode: number, i: Insn): void {
@@ -251,6 +294,43 @@ const TEST: Handler[] = [
   alu.test_d_RI,
   alu.test_d_MI,
 ];
+
+const SHIFT_NAMES = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'] as const;
+/** SHIFT[op * 12 + size * 4 + (memory ? 2 : 0) + (CL ? 1 : 0)]. */
+const SHIFT: Handler[] = [];
+for (const name of SHIFT_NAMES) {
+  for (const s of SIZES) {
+    for (const form of ['RI', 'RC', 'MI', 'MC']) {
+      const h = (shx as unknown as Record<string, Handler>)[`${name}_${s}_${form}`];
+      if (h === undefined) throw new Error(`missing shift handler ${name}_${s}_${form}`);
+      SHIFT.push(h);
+    }
+  }
+}
+
+const CC_NAMES = [
+  'o',
+  'no',
+  'b',
+  'nb',
+  'z',
+  'nz',
+  'be',
+  'a',
+  's',
+  'ns',
+  'p',
+  'np',
+  'l',
+  'ge',
+  'le',
+  'g',
+] as const;
+function condHandler(prefix: string, cc: number, suffix: string): Handler {
+  const h = (cond as unknown as Record<string, Handler>)[`${prefix}${CC_NAMES[cc]}${suffix}`];
+  if (h === undefined) throw new Error(`missing handler ${prefix}${CC_NAMES[cc]}${suffix}`);
+  return h;
+}
 
 const JCC: Handler[] = [
   ctl.jo,
@@ -809,15 +889,17 @@ function decode1(
     case 0xd3: {
       const isReg = modrm(f, i, a32, segOvr);
       const byteOp = (op & 1) === 0;
+      let cl = 0;
       if (op < 0xd0) i.imm = f.imm8();
       else if (op < 0xd2) i.imm = 1;
-      else i.imm2 = -1;
+      else cl = 1;
+      const size = byteOp ? 0 : sz;
       if (isReg) {
         i.rm = byteOp ? r8(i.rm) : o32 ? i.rm : i.rm << 1;
-        return [byteOp ? sh.shift_b_R : o32 ? sh.shift_d_R : sh.shift_w_R, NOT_LOCKABLE];
+        return [SHIFT[i.reg * 12 + size * 4 + cl]!, NOT_LOCKABLE];
       }
       i.flags |= WRITES;
-      return [byteOp ? sh.shift_b_M : o32 ? sh.shift_d_M : sh.shift_w_M, NOT_LOCKABLE];
+      return [SHIFT[i.reg * 12 + size * 4 + 2 + cl]!, NOT_LOCKABLE];
     }
     case 0xc2:
       i.imm = f.imm16();
@@ -955,7 +1037,19 @@ function decode1(
       const lockOk = i.reg === 2 || i.reg === 3;
       if (isReg) {
         i.rm = byteOp ? r8(i.rm) : o32 ? i.rm : i.rm << 1;
+        if (i.reg === 2)
+          return [byteOp ? incdec.not_b_R : o32 ? incdec.not_d_R : incdec.not_w_R, NOT_LOCKABLE];
+        if (i.reg === 3)
+          return [byteOp ? incdec.neg_b_R : o32 ? incdec.neg_d_R : incdec.neg_w_R, NOT_LOCKABLE];
         return [byteOp ? md.grp3_b_R : o32 ? md.grp3_d_R : md.grp3_w_R, NOT_LOCKABLE];
+      }
+      if (i.reg === 2) {
+        i.flags |= WRITES;
+        return [byteOp ? incdec.not_b_M : o32 ? incdec.not_d_M : incdec.not_w_M, LOCKABLE];
+      }
+      if (i.reg === 3) {
+        i.flags |= WRITES;
+        return [byteOp ? incdec.neg_b_M : o32 ? incdec.neg_d_M : incdec.neg_w_M, LOCKABLE];
       }
       if (lockOk) i.flags |= WRITES;
       return [byteOp ? md.grp3_b_M : o32 ? md.grp3_d_M : md.grp3_w_M, lockOk];
@@ -1027,9 +1121,6 @@ function decodeFF(f: Fetcher, i: Insn, o32: boolean, a32: boolean, segOvr: numbe
   }
 }
 
-const CMOV_R: Handler[] = [data.cmov_w_R, data.cmov_d_R];
-const CMOV_M: Handler[] = [data.cmov_w_M, data.cmov_d_M];
-
 function decode0f(
   c: Cpu,
   f: Fetcher,
@@ -1056,17 +1147,20 @@ function decode0f(
       i.reg <<= 1;
       if (isReg) i.rm <<= 1;
     }
-    return [isReg ? CMOV_R[o32 ? 1 : 0]! : CMOV_M[o32 ? 1 : 0]!, NOT_LOCKABLE];
+    return [
+      condHandler('cmov', op & 15, o32 ? (isReg ? '_d_R' : '_d_M') : isReg ? '_w_R' : '_w_M'),
+      NOT_LOCKABLE,
+    ];
   }
   if (op >= 0x90 && op < 0xa0) {
     const isReg = modrm(f, i, a32, segOvr);
     i.imm2 = op & 15;
     if (isReg) {
       i.rm = r8(i.rm);
-      return [data.setcc_R, NOT_LOCKABLE];
+      return [condHandler('set', op & 15, '_R'), NOT_LOCKABLE];
     }
     i.flags |= WRITES;
-    return [data.setcc_M, NOT_LOCKABLE];
+    return [condHandler('set', op & 15, '_M'), NOT_LOCKABLE];
   }
   if (op >= 0xc8) {
     i.reg = op & 7;

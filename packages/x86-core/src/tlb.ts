@@ -40,6 +40,7 @@ export function tlbFlushAll(c: Cpu): void {
   for (let k = 0; k < c.tlbCount; k++) t[list[k]!] = 0;
   c.tlbCount = 0;
   c.tlbLarge.fill(0);
+  c.tlbGen++;
 }
 
 /** Drops every non-global entry (a CR3 write with CR4.PGE set). */
@@ -55,12 +56,14 @@ export function tlbFlushNonGlobal(c: Cpu): void {
     else t[v] = 0;
   }
   c.tlbCount = keep;
+  c.tlbGen++;
 }
 
 /** INVLPG: drops the entry for `lin`, and the whole 4 MiB region if it was mapped by a large page. */
 export function tlbInvalidatePage(c: Cpu, lin: number): void {
   const vpage = lin >>> 12;
   c.tlb[vpage] = 0;
+  c.tlbGen++;
   const region = vpage >>> 10;
   if (c.tlbLarge[region] !== 0) {
     c.tlbLarge[region] = 0;

@@ -261,9 +261,12 @@ function imul16(c: Cpu, i: Insn, a: number, b: number): void {
 }
 
 function imul32(c: Cpu, i: Insn, a: number, b: number): void {
-  const lo = mulS32(c, a, b);
+  const lo = Math.imul(a, b);
+  // The double product is exact below 2^53 and ≥ 2^53 in magnitude otherwise, so the range test
+  // decides overflow exactly.
+  const p = a * b;
   c.r32[i.reg] = lo;
-  setResultWith(c, lo, c.mulHi !== lo >> 31 ? 0x801 : 0);
+  setResultWith(c, lo, p > 2147483647 || p < -2147483648 ? 0x801 : 0);
 }
 
 /** IMUL r16, r16. */

@@ -1,4 +1,4 @@
-/** INC and DEC (CF is preserved) for every size and form. */
+/** INC and DEC (CF is preserved), NOT (no flags) and NEG for every size and form. */
 import {
   ea,
   linWrite,
@@ -10,7 +10,7 @@ import {
   writeLin32,
 } from '../access.js';
 import type { Cpu } from '../cpu.js';
-import { setDec, setInc } from '../flags.js';
+import { setDec, setInc, setSub } from '../flags.js';
 import type { Insn } from '../insn.js';
 
 /** INC r8. */
@@ -102,4 +102,76 @@ export function dec_d_M(c: Cpu, i: Insn): void {
   const r = (a - 1) | 0;
   writeLin32(c, lin, r);
   setDec(c, a, r);
+}
+/** NOT r8. */
+export function not_b_R(c: Cpu, i: Insn): void {
+  c.r8[i.rm] = ~c.r8[i.rm]!;
+}
+/** NOT m8. */
+export function not_b_M(c: Cpu, i: Insn): void {
+  const lin = linWrite(c, i.seg, ea(c, i), 1);
+  writeLin8(c, lin, ~readLin8(c, lin));
+}
+/** NEG r8. */
+export function neg_b_R(c: Cpu, i: Insn): void {
+  const b = (c.r8[i.rm]! << 24) >> 24;
+  const r = ((0 - b) << 24) >> 24;
+  c.r8[i.rm] = r;
+  setSub(c, 0, b, r);
+}
+/** NEG m8. */
+export function neg_b_M(c: Cpu, i: Insn): void {
+  const lin = linWrite(c, i.seg, ea(c, i), 1);
+  const b = (readLin8(c, lin) << 24) >> 24;
+  const r = ((0 - b) << 24) >> 24;
+  writeLin8(c, lin, r);
+  setSub(c, 0, b, r);
+}
+/** NOT r16. */
+export function not_w_R(c: Cpu, i: Insn): void {
+  c.r16[i.rm] = ~c.r16[i.rm]!;
+}
+/** NOT m16. */
+export function not_w_M(c: Cpu, i: Insn): void {
+  const lin = linWrite(c, i.seg, ea(c, i), 2);
+  writeLin16(c, lin, ~readLin16(c, lin));
+}
+/** NEG r16. */
+export function neg_w_R(c: Cpu, i: Insn): void {
+  const b = (c.r16[i.rm]! << 16) >> 16;
+  const r = ((0 - b) << 16) >> 16;
+  c.r16[i.rm] = r;
+  setSub(c, 0, b, r);
+}
+/** NEG m16. */
+export function neg_w_M(c: Cpu, i: Insn): void {
+  const lin = linWrite(c, i.seg, ea(c, i), 2);
+  const b = (readLin16(c, lin) << 16) >> 16;
+  const r = ((0 - b) << 16) >> 16;
+  writeLin16(c, lin, r);
+  setSub(c, 0, b, r);
+}
+/** NOT r32. */
+export function not_d_R(c: Cpu, i: Insn): void {
+  c.r32[i.rm] = ~c.r32[i.rm]!;
+}
+/** NOT m32. */
+export function not_d_M(c: Cpu, i: Insn): void {
+  const lin = linWrite(c, i.seg, ea(c, i), 4);
+  writeLin32(c, lin, ~readLin32(c, lin));
+}
+/** NEG r32. */
+export function neg_d_R(c: Cpu, i: Insn): void {
+  const b = c.r32[i.rm]! | 0;
+  const r = (0 - b) | 0;
+  c.r32[i.rm] = r;
+  setSub(c, 0, b, r);
+}
+/** NEG m32. */
+export function neg_d_M(c: Cpu, i: Insn): void {
+  const lin = linWrite(c, i.seg, ea(c, i), 4);
+  const b = readLin32(c, lin) | 0;
+  const r = (0 - b) | 0;
+  writeLin32(c, lin, r);
+  setSub(c, 0, b, r);
 }
