@@ -661,6 +661,7 @@ function decode1(
     const isReg = modrm(f, i, a32, segOvr);
     // x87 opcode in imm: (escape & 7) << 8 | the ModRM byte (the FOP register's layout).
     i.imm = ((op & 7) << 8) | f.lastModrm;
+    if (!x87Valid(op & 7, f.lastModrm)) return [UD, NOT_LOCKABLE];
     if (!isReg) i.flags |= WRITES;
     return [x87, NOT_LOCKABLE];
   }
@@ -781,6 +782,7 @@ function decode1(
     }
     case 0x8c: {
       const isReg = modrm(f, i, a32, segOvr);
+      if (i.reg > 5) return [UD, NOT_LOCKABLE];
       if (isReg) return [seg.mov_R_sreg, NOT_LOCKABLE];
       i.flags |= WRITES;
       return [seg.mov_M_sreg, NOT_LOCKABLE];
@@ -793,6 +795,7 @@ function decode1(
     }
     case 0x8e: {
       const isReg = modrm(f, i, a32, segOvr);
+      if (i.reg > 5 || i.reg === 1) return [UD, NOT_LOCKABLE];
       i.flags |= END;
       if (isReg) {
         i.rm <<= 1;
@@ -1162,14 +1165,22 @@ function decode0f(
     i.flags |= WRITES;
     return [condHandler('set', op & 15, '_M'), NOT_LOCKABLE];
   }
-  if (op >= 0xc8) {
+  if (op >= 0xc8 && op <= 0xcf) {
     i.reg = op & 7;
     return [o32 ? data.bswap : data.bswap_w, NOT_LOCKABLE];
   }
-  if (op >= 0x18 && op <= 0x1f) {
-    // Hint NOPs (0F 1F /0 is the documented multi-byte NOP of P6).
-    modrm(f, i, a32, segOvr);
+  if ((op >= 0x18 && op <= 0x1f) || op === 0x0d) {
+    // Hint NOPs (0F 1F /0 is the documented multi-byte NOP of P6; 0F 18–1E and the register form
+    // of 0F 0D are the reserved-NOP space, decoded like iced-x86 does; 0F 0D with a memory operand
+    // is AMD's PREFETCH).
+    const isReg = modrm(f, i, a32, segOvr);
+    if (op === 0x0d && !isReg) return [UD, NOT_LOCKABLE];
     return [data.nop, NOT_LOCKABLE];
+  }
+  if (op === 0xff || op === 0xb9) {
+    // UD0 / UD1 take a ModRM operand.
+    modrm(f, i, a32, segOvr);
+    return [UD, NOT_LOCKABLE];
   }
   switch (op) {
     case 0x00: {
@@ -1244,6 +1255,7 @@ function decode0f(
       i.reg = (m >> 3) & 7;
       i.rm = m & 7;
       i.flags |= MODREG | END;
+      if ((op & 1) === 0 && (i.reg === 1 || i.reg > 4)) return [UD, NOT_LOCKABLE];
       return [[sys.mov_r_cr, sys.mov_r_dr, sys.mov_cr_r, sys.mov_dr_r][op & 3]!, NOT_LOCKABLE];
     }
     case 0x30:
@@ -1367,9 +1379,6 @@ function decode0f(
       if (isReg) return [data.mov_w_GE_R, NOT_LOCKABLE];
       return [data.mov_w_RM, NOT_LOCKABLE];
     }
-    case 0xb9:
-      modrm(f, i, a32, segOvr);
-      return [UD, NOT_LOCKABLE];
     case 0xbc:
     case 0xbd: {
       const isReg = modrm(f, i, a32, segOvr);
@@ -1409,6 +1418,50 @@ function decode0f(
     }
   }
   return [UD, NOT_LOCKABLE];
+}
+
+/**
+ * Whether an x87 escape encoding exists on a P6 (SDM vol. 2, appendix A.5; FISTTP is SSE3 and the
+ * 8087/287 control forms FENI/FDISI/FSETPM are NOPs).
+ */
+function x87Valid(esc: number, modrm: number): boolean {
+  const reg = (modrm >> 3) & 7;
+  if (modrm < 0xc0) {
+    switch (esc) {
+      case 1:
+        return reg !== 1;
+      case 3:
+        return reg !== 1 && reg !== 4 && reg !== 6;
+      case 5:
+        return reg !== 1 && reg !== 5;
+      case 7:
+        return reg !== 1;
+      default:
+        return true;
+    }
+  }
+  switch (esc) {
+    case 1:
+      if (reg === 2) return modrm === 0xd0;
+      if (reg === 4) return modrm === 0xe0 || modrm === 0xe1 || modrm === 0xe4 || modrm === 0xe5;
+      if (reg === 5) return modrm !== 0xef;
+      return true;
+    case 2:
+      return reg < 4 || modrm === 0xe9;
+    case 3:
+      if (reg < 4) return true;
+      if (reg === 4) return modrm <= 0xe4;
+      return reg === 5 || reg === 6;
+    case 5:
+      return reg !== 6 && reg !== 7;
+    case 6:
+      return reg !== 3 || modrm === 0xd9;
+    case 7:
+      if (reg === 4) return modrm === 0xe0;
+      return reg !== 7;
+    default:
+      return true;
+  }
 }
 
 /**
