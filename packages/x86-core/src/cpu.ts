@@ -158,8 +158,14 @@ export class Cpu {
   readonly apicId: number;
 
   // --- execution ---
-  /** Instructions retired since construction (a double: exact up to 2^53). */
+  /**
+   * Instructions retired since construction (a double: exact up to 2^53). Updated per block: in
+   * the middle of a block it counts up to the block's start; {@link exactRetired} is exact during
+   * port I/O callbacks.
+   */
   retired = 0;
+  /** Instructions retired before the current one, set before every port-I/O callback. */
+  exactRetired = 0;
   budgetEnd = 0;
   /** Pending-event bits (EV_*). */
   events = 0;
@@ -237,6 +243,22 @@ export class Cpu {
 
   // ===========================================================================================
   // Reset
+
+  /**
+   * The INIT signal (SDM vol. 3A, §9.1 and table 9-1): like a reset, but the x87 state, the MSRs
+   * and CR0.CD/NW survive. An application processor waits in this state for a startup IPI.
+   */
+  init(): void {
+    const fpu = this.fpu.regs.slice();
+    const { cw, sw, top, tw } = this.fpu;
+    const msrs = new Map(this.msrs);
+    const cache = this.cr0 & (Cr0.CD | Cr0.NW);
+    this.reset();
+    for (let k = 0; k < 8; k++) this.fpu.regs[k] = fpu[k]!;
+    Object.assign(this.fpu, { cw, sw, top, tw });
+    for (const [k, v] of msrs) this.msrs.set(k, v);
+    this.cr0 = (this.cr0 & ~(Cr0.CD | Cr0.NW)) | cache;
+  }
 
   /** Power-on reset (SDM vol. 3A, §9.1.1): real mode, CS:IP = F000:FFF0 with CS base FFFF0000. */
   reset(): void {
@@ -415,9 +437,12 @@ export class Cpu {
     );
   }
 
-  /** The TSC as a number (exact below 2^53, i.e. for years of guest time); modulo 2^64. */
-  tscNumber(): number {
-    const t = Math.floor(this.retired * this.tscPerInstruction) + this.tscOffset;
+  /**
+   * The TSC as a number (exact below 2^53, i.e. for years of guest time); modulo 2^64. `retired`
+   * defaults to {@link retired}; instructions pass their exact count (`c.retired + i.pos`).
+   */
+  tscNumber(retired: number = this.retired): number {
+    const t = Math.floor(retired * this.tscPerInstruction) + this.tscOffset;
     return t >= 0 ? t : t + 2 ** 64;
   }
 

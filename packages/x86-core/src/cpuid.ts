@@ -102,7 +102,7 @@ export class CpuidTable {
       }
       src = x;
     } else {
-      src = this.basic[leaf > 1 ? 1 : leaf]!;
+      src = this.basic[Math.min(leaf, 1)]!;
     }
     out[0] = src[0]!;
     out[1] = src[1]!;

@@ -170,6 +170,7 @@ export function decodeBlock(c: Cpu, eip: number, phys: number, mode: number, csL
       throw err;
     }
     i.len = f.count;
+    i.pos = n;
     if (f.crossed) cacheable = false;
     insns.push(i);
     bytes += i.len;

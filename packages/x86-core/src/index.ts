@@ -1,6 +1,13 @@
 export { Cr0, Cr4, Flag, PfErr, Reg, Seg, Vector } from './constants.js';
 export { Cpu, type CpuOptions, type InterruptAcknowledge, type NestedTranslator } from './cpu.js';
 export { type CpuidConfig, CpuidEdx, defaultCpuidConfig } from './cpuid.js';
+export {
+  createIcedDisassembler,
+  type Disassembler,
+  type Disassembly,
+  peekCode,
+  traceInstructions,
+} from './disassembler.js';
 export { X86Error, type X86ErrorCode } from './errors.js';
 export {
   enterMultiboot,

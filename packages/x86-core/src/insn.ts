@@ -48,6 +48,8 @@ export class Insn {
   opc = 0;
   /** Prefix and size bits ({@link InsnFlag}). */
   flags = 0;
+  /** Position in its block: `c.retired + pos` is the exact count of instructions retired before it. */
+  pos = 0;
 
   constructor(fn: Handler) {
     this.fn = fn;
@@ -69,6 +71,7 @@ export class Insn {
     this.imm2 = 0;
     this.opc = 0;
     this.flags = 0;
+    this.pos = 0;
   }
 
   /** Copies all fields from another instruction. */
@@ -87,6 +90,7 @@ export class Insn {
     this.imm2 = o.imm2;
     this.opc = o.opc;
     this.flags = o.flags;
+    this.pos = o.pos;
   }
 }
 

@@ -24,7 +24,7 @@ export const Msr = {
 export function readMsr(c: Cpu, index: number): bigint | undefined {
   switch (index >>> 0) {
     case Msr.TSC:
-      return BigInt.asUintN(64, c.tsc);
+      return BigInt(c.tscNumber(c.exactRetired));
     case Msr.PLATFORM_ID:
       return 0n;
     case Msr.BIOS_SIGN_ID:
@@ -45,7 +45,7 @@ export function writeMsr(c: Cpu, index: number, value: bigint): boolean {
   switch (index >>> 0) {
     case Msr.TSC: {
       // TSC = retired × rate + offset: adjust the offset so that the TSC reads `value` now.
-      const now = BigInt(Math.floor(c.retired * c.tscPerInstruction));
+      const now = BigInt(Math.floor(c.exactRetired * c.tscPerInstruction));
       c.tscOffset = Number(BigInt.asIntN(64, value - now));
       return true;
     }

@@ -7,7 +7,7 @@
  * retired and MIPS go to stderr.
  */
 import fs from 'node:fs';
-import { BareMachine, X86Error } from '@genode-ts/x86-core';
+import { BareMachine, createIcedDisassembler, traceInstructions, X86Error } from '@genode-ts/x86-core';
 
 function usage(msg?: string): number {
   if (msg !== undefined) process.stderr.write(`x86-core-run: ${msg}\n`);
@@ -17,7 +17,7 @@ function usage(msg?: string): number {
   return 2;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let guest: string | undefined;
   let mem = 32;
   let max = Number.POSITIVE_INFINITY;
@@ -74,14 +74,20 @@ function main(argv: string[]): number {
   }
   if (input.length > 0) m.uart.input(Buffer.from(input));
   if (trace > 0) {
+    // The first N instructions, disassembled by iced-x86 (an optional peer dependency).
     let left = trace;
-    m.cpu.tracer = (c, lin) => {
-      if (left-- > 0) {
+    try {
+      const dis = await createIcedDisassembler();
+      const stop = traceInstructions(m.cpu, dis, (line) => {
+        const r = m.cpu.r32;
         process.stderr.write(
-          `${lin.toString(16).padStart(8, '0')} eax=${(c.r32[0]! >>> 0).toString(16)} ecx=${(c.r32[1]! >>> 0).toString(16)} edx=${(c.r32[2]! >>> 0).toString(16)} ebx=${(c.r32[3]! >>> 0).toString(16)} esp=${(c.r32[4]! >>> 0).toString(16)}\n`,
+          `${line.padEnd(60)} eax=${(r[0]! >>> 0).toString(16)} ecx=${(r[1]! >>> 0).toString(16)} esp=${(r[4]! >>> 0).toString(16)}\n`,
         );
-      }
-    };
+        if (--left === 0) stop();
+      });
+    } catch (e) {
+      return usage(`--trace needs iced-x86: ${(e as Error).message}`);
+    }
   }
   const t0 = process.hrtime.bigint();
   const r = m.run(max);
@@ -95,4 +101,12 @@ function main(argv: string[]): number {
   return r.reason === 'halted' ? 0 : 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`x86-core-run: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -41,66 +41,78 @@ export function portOut(c: Cpu, port: number, size: 1 | 2 | 4, value: number): v
 
 /** IN AL, imm8. */
 export function in_b_I(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 1);
   c.r8[0] = portIn(c, i.imm, 1);
 }
 /** IN AX, imm8. */
 export function in_w_I(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 2);
   c.r16[0] = portIn(c, i.imm, 2);
 }
 /** IN EAX, imm8. */
 export function in_d_I(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 4);
   c.r32[0] = portIn(c, i.imm, 4);
 }
 /** IN AL, DX. */
-export function in_b_D(c: Cpu, _i: Insn): void {
+export function in_b_D(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   const port = c.r16[4]!;
   checkIo(c, port, 1);
   c.r8[0] = portIn(c, port, 1);
 }
 /** IN AX, DX. */
-export function in_w_D(c: Cpu, _i: Insn): void {
+export function in_w_D(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   const port = c.r16[4]!;
   checkIo(c, port, 2);
   c.r16[0] = portIn(c, port, 2);
 }
 /** IN EAX, DX. */
-export function in_d_D(c: Cpu, _i: Insn): void {
+export function in_d_D(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   const port = c.r16[4]!;
   checkIo(c, port, 4);
   c.r32[0] = portIn(c, port, 4);
 }
 /** OUT imm8, AL. */
 export function out_b_I(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 1);
   portOut(c, i.imm, 1, c.r8[0]!);
 }
 /** OUT imm8, AX. */
 export function out_w_I(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 2);
   portOut(c, i.imm, 2, c.r16[0]!);
 }
 /** OUT imm8, EAX. */
 export function out_d_I(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 4);
   portOut(c, i.imm, 4, c.r32[0]!);
 }
 /** OUT DX, AL. */
-export function out_b_D(c: Cpu, _i: Insn): void {
+export function out_b_D(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   const port = c.r16[4]!;
   checkIo(c, port, 1);
   portOut(c, port, 1, c.r8[0]!);
 }
 /** OUT DX, AX. */
-export function out_w_D(c: Cpu, _i: Insn): void {
+export function out_w_D(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   const port = c.r16[4]!;
   checkIo(c, port, 2);
   portOut(c, port, 2, c.r16[0]!);
 }
 /** OUT DX, EAX. */
-export function out_d_D(c: Cpu, _i: Insn): void {
+export function out_d_D(c: Cpu, i: Insn): void {
+  c.exactRetired = c.retired + i.pos;
   const port = c.r16[4]!;
   checkIo(c, port, 4);
   portOut(c, port, 4, c.r32[0]!);

@@ -367,6 +367,7 @@ export function ins(c: Cpu, i: Insn): void {
   let n = rep !== 0 ? r[ECX]! & m : 1;
   if (n === 0) return;
   checkIo(c, port, size);
+  c.exactRetired = c.retired + i.pos;
   let k = Math.min(n, REP_CHUNK);
   while (k-- > 0) {
     const off = r[EDI]! & m;
@@ -394,6 +395,7 @@ export function outs(c: Cpu, i: Insn): void {
   let n = rep !== 0 ? r[ECX]! & m : 1;
   if (n === 0) return;
   checkIo(c, port, size);
+  c.exactRetired = c.retired + i.pos;
   let k = Math.min(n, REP_CHUNK);
   while (k-- > 0) {
     const off = r[ESI]! & m;

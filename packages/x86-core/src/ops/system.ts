@@ -357,15 +357,16 @@ export function cpuid(c: Cpu, _i: Insn): void {
   c.r32[EDX] = out[3]!;
 }
 /** RDTSC (#GP when CR4.TSD and CPL > 0). */
-export function rdtsc(c: Cpu, _i: Insn): void {
+export function rdtsc(c: Cpu, i: Insn): void {
   if ((c.cr4 & Cr4.TSD) !== 0 && c.protectedMode && c.cpl !== 0) raiseGp(c, 0);
-  const t = c.tscNumber();
+  const t = c.tscNumber(c.retired + i.pos);
   c.r32[EAX] = t % 4294967296;
   c.r32[EDX] = Math.floor(t / 4294967296);
 }
 /** RDMSR (#GP for unknown MSRs or CPL > 0). */
-export function rdmsr(c: Cpu, _i: Insn): void {
+export function rdmsr(c: Cpu, i: Insn): void {
   requireCpl0(c);
+  c.exactRetired = c.retired + i.pos;
   if (c.msrHook?.(c, false)) return;
   const v = readMsr(c, c.r32[ECX]!);
   if (v === undefined) raiseGp(c, 0);
@@ -373,8 +374,9 @@ export function rdmsr(c: Cpu, _i: Insn): void {
   c.r32[EDX] = Number((v >> 32n) & 0xffffffffn);
 }
 /** WRMSR. */
-export function wrmsr(c: Cpu, _i: Insn): void {
+export function wrmsr(c: Cpu, i: Insn): void {
   requireCpl0(c);
+  c.exactRetired = c.retired + i.pos;
   if (c.msrHook?.(c, true)) return;
   const v = (BigInt(c.r32[EDX]! >>> 0) << 32n) | BigInt(c.r32[EAX]! >>> 0);
   if (!writeMsr(c, c.r32[ECX]!, v)) raiseGp(c, 0);

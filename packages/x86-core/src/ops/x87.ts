@@ -548,7 +548,7 @@ function restoreState(c: Cpu, f: Fpu, i: Insn): void {
 // ---------------------------------------------------------------------------------------------
 // Register forms.
 
-function execReg(c: Cpu, f: Fpu, i: Insn, esc: number, modrm: number): void {
+function execReg(c: Cpu, f: Fpu, _i: Insn, esc: number, modrm: number): void {
   const reg = (modrm >> 3) & 7;
   const r = modrm & 7;
   switch (esc) {
