@@ -1,21 +1,29 @@
 #!/bin/sh
-# Rebuilds every guest binary listed in guests.json from its nasm source.
+# Rebuilds the guest binaries listed in a corpus's guests.json from their nasm sources.
 #
-#   ./build.sh            assemble all guests (writes the .bin files next to the sources)
-#   ./build.sh --check    assemble into a scratch folder and compare with the committed binaries
-#   ./build.sh NAME...    assemble only the named guests
+#   ./build.sh [--dir CORPUS] [--check] [NAME...]
 #
-# Needs nasm (Debian: apt-get install nasm; built with NASM 2.16.01) and node. Tests never run
-# this: the binaries are committed, and guests/expected/*.json records their sha256.
+#   --dir CORPUS   the folder with guests.json (default: this folder); the VMM's and the demo's
+#                  build.sh call this script with their own folder
+#   --check        assemble into a scratch folder and compare with the committed binaries
+#   NAME...        only these guests
+#
+# Needs nasm (Debian: apt-get install nasm; the binaries were built with NASM 2.16.01) and node.
+# The shared library is this folder's lib/. Tests never run this script: the binaries are
+# committed, and each corpus's expected/*.json records their sha256.
 set -eu
+lib="$(cd "$(dirname "$0")" && pwd)/lib/"
 here=$(cd "$(dirname "$0")" && pwd)
-lib="$here/../../x86-core/guests/lib/"
-[ -d "$lib" ] || lib="$here/lib/"
 check=0
-if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) here=$(cd "$2" && pwd); shift 2 ;;
+    --check) check=1; shift ;;
+    *) break ;;
+  esac
+done
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-status=0
 node -e '
   const m = require(process.argv[1]);
   const want = process.argv.slice(2);
@@ -29,9 +37,8 @@ while read -r name source binary defines; do
   # shellcheck disable=SC2086
   nasm -f bin -I "$lib" -I "$here/$(dirname "$source")/" $defines -o "$out" "$here/$source"
   if [ $check -eq 1 ]; then
-    if cmp -s "$out" "$here/$binary"; then echo "same    $binary"; else echo "DIFFERS $binary"; status=1; fi
+    if cmp -s "$out" "$here/$binary"; then echo "same    $binary"; else echo "DIFFERS $binary"; exit 1; fi
   else
     echo "built   $binary ($(wc -c < "$out") bytes)"
   fi
-  [ $status -eq 0 ] || exit 1
 done

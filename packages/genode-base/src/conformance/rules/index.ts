@@ -1,0 +1,12 @@
+export { rule_01_page_granularity } from './rule-01-page-granularity.js';
+export { rule_02_attach_order } from './rule-02-attach-order.js';
+export { rule_03_ranges } from './rule-03-ranges.js';
+export { rule_04_placement } from './rule-04-placement.js';
+export { rule_05_rights } from './rule-05-rights.js';
+export { rule_06_nested } from './rule-06-nested.js';
+export { rule_07_faults } from './rule-07-faults.js';
+export { rule_08_violations } from './rule-08-violations.js';
+export { rule_09_detach } from './rule-09-detach.js';
+export { rule_10_ram_quota } from './rule-10-ram-quota.js';
+export { rule_11_transfer } from './rule-11-transfer.js';
+export { rule_12_auto_upgrade } from './rule-12-auto-upgrade.js';
