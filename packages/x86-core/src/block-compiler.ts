@@ -104,7 +104,7 @@ return function block_${(b.phys >>> 0).toString(16)}(c) {
 ${body}
   } catch (e) {
     if (e === F) c.eip = (e0 + S[k]) ${mask};
-    c.retired += k;
+    c.retired += k + 1;
     throw e;
   }
 };`;

@@ -159,9 +159,11 @@ export class Cpu {
 
   // --- execution ---
   /**
-   * Instructions retired since construction (a double: exact up to 2^53). Updated per block: in
-   * the middle of a block it counts up to the block's start; {@link exactRetired} is exact during
-   * port I/O callbacks.
+   * Instructions executed since construction (a double: exact up to 2^53): every instruction that
+   * started counts once — one that faults counts too, and again when restarted; a REP string
+   * instruction counts once per chunk (see ops/string.ts). These are v86's counting rules, so the
+   * counts of the two emulators are comparable. Updated per block: in the middle of a block it
+   * counts up to the block's start; {@link exactRetired} is exact during port I/O callbacks.
    */
   retired = 0;
   /** Instructions retired before the current one, set before every port-I/O callback. */
@@ -490,9 +492,6 @@ export class Cpu {
       } catch (e) {
         if (e !== FAULT) throw e;
         this.chainFrom = null;
-        // A faulting instruction does not retire, but it consumes budget: an exception loop
-        // (a handler that faults again) must still end the run.
-        this.budgetEnd -= 1;
         deliverEvent(this, this.excVector, this.excCode, EventKind.EXCEPTION);
         if (this.shutdown) return RunExit.SHUTDOWN;
       }
@@ -545,8 +544,8 @@ export class Cpu {
   }
 
   /** Fetches (or decodes) the block at CS:EIP and executes it, or one instruction of it. */
-  private execute(single: boolean): void {
-    const eip = this.eip;
+  /** The block at CS:EIP (decoding it when needed); may raise a fetch fault. */
+  private fetchBlock(eip: number): Block {
     const csLimit = this.segLimit[Seg.CS]! >>> 0;
     if (eip >>> 0 > csLimit) throw this.gpFault();
     const lin = (this.segBase[Seg.CS]! + eip) | 0;
@@ -580,6 +579,12 @@ export class Cpu {
     } else {
       b = decodeBlock(this, eip, -1, mode, csLimit);
     }
+    return b;
+  }
+
+  private execute(single: boolean): void {
+    const eip = this.eip;
+    const b = this.fetchBlock(eip);
     const prev = this.chainFrom;
     if (prev !== null) {
       this.chainFrom = null;
@@ -648,7 +653,7 @@ export class Cpu {
           i.fn(this, i);
         } catch (e) {
           if (e === FAULT) this.eip = start;
-          this.retired += k;
+          this.retired += k + 1;
           throw e;
         }
         if (!b.valid) {
@@ -669,7 +674,8 @@ export class Cpu {
         }
       } catch (e) {
         if (e === FAULT) this.eip = (this.eip - ins[k]!.len) & mask;
-        this.retired += k;
+        // The faulting instruction counts too (it started; it counts again when restarted).
+        this.retired += k + 1;
         throw e;
       }
       if (++b.hits >= this.compileThreshold && b.compiled === null && b.valid && b.phys >= 0) {

@@ -89,14 +89,16 @@ export class Fetcher {
       this.crossed = true;
     }
     this.ip = off + 1;
-    this.count++;
     const lin = (this.csBase + off) | 0;
     if ((lin & ~0xfff) === this.pageLin && this.pagePhys >= 0) {
+      this.count++;
       return c.m8[this.pagePhys | (lin & 0xfff)]!;
     }
     if (!this.strict) throw ABORT;
     this.crossed = true;
-    return fetchByteSlow(c, lin);
+    const v = fetchByteSlow(c, lin);
+    this.count++;
+    return v;
   }
 
   imm8(): number {
@@ -166,6 +168,9 @@ export function decodeBlock(c: Cpu, eip: number, phys: number, mode: number, csL
         f.ip = startIp;
         break;
       }
+      // An instruction whose first byte was fetched has started: a later fetch fault counts it
+      // (v86's rule; see Cpu.retired).
+      if (err === FAULT && f.count > 0) c.retired += 1;
       f.c = null;
       throw err;
     }

@@ -1,10 +1,15 @@
 /**
  * String instructions MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE. Registers are
  * committed after every iteration, so a fault in the middle leaves the architectural state of
- * the completed iterations with EIP at the instruction (SDM vol. 2, REP). A repeated
- * instruction runs at most {@link REP_CHUNK} iterations per execution and then re-executes
- * itself, so that long copies stay interruptible; every execution counts as one retired
- * instruction.
+ * the completed iterations with EIP at the instruction (SDM vol. 2, REP).
+ *
+ * A repeated instruction executes in chunks and re-executes itself after each chunk (so long
+ * copies stay interruptible); every execution counts as one instruction. The chunks follow v86's
+ * rule, so that retired-instruction counts are comparable (measured and documented in
+ * guests/README.md; v86 src/rust/cpu/string.rs): with 32-bit addressing and aligned operands
+ * (MOVS: any alignment) a chunk ends where an operand reaches a 4 KiB page boundary; a MOVS whose
+ * element straddles a page boundary does one element; overlapping MOVS operands and 16-bit
+ * addressing run to completion in one execution (capped at {@link REP_MAX_ONCE} elements).
  */
 import { linWrite, probeWrite, rd8, rd16, rd32, wr8, wr16, wr32 } from '../access.js';
 import { Flag } from '../constants.js';
@@ -13,8 +18,40 @@ import { setSub } from '../flags.js';
 import type { Insn } from '../insn.js';
 import { checkIo, portIn, portOut } from './io.js';
 
-/** Iterations of a repeated string instruction per execution. */
-export const REP_CHUNK = 0x10000;
+/** The most elements one execution of a repeated string instruction handles. */
+export const REP_MAX_ONCE = 0x100000;
+
+const SRC = 1;
+const DST = 2;
+const MOVS = 4;
+
+function untilPageEnd(down: boolean, size: number, addr: number): number {
+  const off = addr & 0xfff;
+  return down ? Math.floor(off / size) + 1 : Math.floor((0x1000 - off) / size);
+}
+
+/** Elements this execution of a REP string instruction handles (see the module comment). */
+function repChunk(c: Cpu, i: Insn, n: number, size: number, kind: number): number {
+  const cap = n > REP_MAX_ONCE ? REP_MAX_ONCE : n;
+  if (n === 0 || i.amask !== -1) return cap;
+  const r = c.r32;
+  const src = (kind & SRC) !== 0 ? (c.segBase[i.seg]! + r[ESI]!) | 0 : 0;
+  const dst = (kind & DST) !== 0 ? (c.segBase[ES]! + r[EDI]!) | 0 : 0;
+  const movs = (kind & MOVS) !== 0;
+  if (!movs && ((src | dst) & (size - 1)) !== 0) return cap;
+  const down = (c.fl & Flag.DF) !== 0;
+  let k = n;
+  if ((kind & DST) !== 0) k = Math.min(k, untilPageEnd(down, size, dst));
+  if ((kind & SRC) !== 0) k = Math.min(k, untilPageEnd(down, size, src));
+  if (movs) {
+    const bytes = k * size;
+    const s = src >>> 0;
+    const d = dst >>> 0;
+    if ((s < d && d - s < bytes && !down) || (s > d && s - d < bytes && down)) return cap;
+    if ((s & 0xfff) > 0x1000 - size || (d & 0xfff) > 0x1000 - size) return 1;
+  }
+  return k < 1 ? 1 : k;
+}
 
 const ECX = 1;
 const ESI = 6;
@@ -45,7 +82,7 @@ export function movs_b(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 1, SRC | DST | MOVS);
   while (k-- > 0) {
     wr8(c, ES, r[EDI]! & m, rd8(c, i.seg, r[ESI]! & m));
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -67,7 +104,7 @@ export function movs_w(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 2, SRC | DST | MOVS);
   while (k-- > 0) {
     wr16(c, ES, r[EDI]! & m, rd16(c, i.seg, r[ESI]! & m));
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -89,7 +126,7 @@ export function movs_d(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 4, SRC | DST | MOVS);
   while (k-- > 0) {
     wr32(c, ES, r[EDI]! & m, rd32(c, i.seg, r[ESI]! & m));
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -112,7 +149,7 @@ export function stos_b(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 1, DST);
   while (k-- > 0) {
     wr8(c, ES, r[EDI]! & m, v);
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
@@ -133,7 +170,7 @@ export function stos_w(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 2, DST);
   while (k-- > 0) {
     wr16(c, ES, r[EDI]! & m, v);
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
@@ -154,7 +191,7 @@ export function stos_d(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 4, DST);
   while (k-- > 0) {
     wr32(c, ES, r[EDI]! & m, v);
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
@@ -175,7 +212,7 @@ export function lods_b(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 1, SRC);
   while (k-- > 0) {
     c.r8[0] = rd8(c, i.seg, r[ESI]! & m);
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -195,7 +232,7 @@ export function lods_w(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 2, SRC);
   while (k-- > 0) {
     c.r16[0] = rd16(c, i.seg, r[ESI]! & m);
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -215,7 +252,7 @@ export function lods_d(c: Cpu, i: Insn): void {
     return;
   }
   let n = r[ECX]! & m;
-  let k = Math.min(n, REP_CHUNK);
+  let k = repChunk(c, i, n, 4, SRC);
   while (k-- > 0) {
     r[0] = rd32(c, i.seg, r[ESI]! & m);
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -232,7 +269,7 @@ export function cmps_b(c: Cpu, i: Insn): void {
   const d = stepOf(c, 1);
   const rep = i.flags & REP_ANY;
   let n = rep !== 0 ? r[ECX]! & m : 1;
-  let k = Math.min(n, REP_CHUNK);
+  let k = rep !== 0 ? repChunk(c, i, n, 1, SRC | DST) : 1;
   while (k-- > 0) {
     const a = (rd8(c, i.seg, r[ESI]! & m) << 24) >> 24;
     const b = (rd8(c, ES, r[EDI]! & m) << 24) >> 24;
@@ -254,7 +291,7 @@ export function cmps_w(c: Cpu, i: Insn): void {
   const d = stepOf(c, 2);
   const rep = i.flags & REP_ANY;
   let n = rep !== 0 ? r[ECX]! & m : 1;
-  let k = Math.min(n, REP_CHUNK);
+  let k = rep !== 0 ? repChunk(c, i, n, 2, SRC | DST) : 1;
   while (k-- > 0) {
     const a = (rd16(c, i.seg, r[ESI]! & m) << 16) >> 16;
     const b = (rd16(c, ES, r[EDI]! & m) << 16) >> 16;
@@ -276,7 +313,7 @@ export function cmps_d(c: Cpu, i: Insn): void {
   const d = stepOf(c, 4);
   const rep = i.flags & REP_ANY;
   let n = rep !== 0 ? r[ECX]! & m : 1;
-  let k = Math.min(n, REP_CHUNK);
+  let k = rep !== 0 ? repChunk(c, i, n, 4, SRC | DST) : 1;
   while (k-- > 0) {
     const a = rd32(c, i.seg, r[ESI]! & m);
     const b = rd32(c, ES, r[EDI]! & m);
@@ -300,7 +337,7 @@ export function scas_b(c: Cpu, i: Insn): void {
   const rep = i.flags & REP_ANY;
   const a = (c.r8[0]! << 24) >> 24;
   let n = rep !== 0 ? r[ECX]! & m : 1;
-  let k = Math.min(n, REP_CHUNK);
+  let k = rep !== 0 ? repChunk(c, i, n, 1, DST) : 1;
   while (k-- > 0) {
     const b = (rd8(c, ES, r[EDI]! & m) << 24) >> 24;
     const res = ((a - b) << 24) >> 24;
@@ -321,7 +358,7 @@ export function scas_w(c: Cpu, i: Insn): void {
   const rep = i.flags & REP_ANY;
   const a = (c.r16[0]! << 16) >> 16;
   let n = rep !== 0 ? r[ECX]! & m : 1;
-  let k = Math.min(n, REP_CHUNK);
+  let k = rep !== 0 ? repChunk(c, i, n, 2, DST) : 1;
   while (k-- > 0) {
     const b = (rd16(c, ES, r[EDI]! & m) << 16) >> 16;
     const res = ((a - b) << 16) >> 16;
@@ -342,7 +379,7 @@ export function scas_d(c: Cpu, i: Insn): void {
   const rep = i.flags & REP_ANY;
   const a = r[0]!;
   let n = rep !== 0 ? r[ECX]! & m : 1;
-  let k = Math.min(n, REP_CHUNK);
+  let k = rep !== 0 ? repChunk(c, i, n, 4, DST) : 1;
   while (k-- > 0) {
     const b = rd32(c, ES, r[EDI]! & m);
     const res = (a - b) | 0;
@@ -368,7 +405,7 @@ export function ins(c: Cpu, i: Insn): void {
   if (n === 0) return;
   checkIo(c, port, size);
   c.exactRetired = c.retired + i.pos;
-  let k = Math.min(n, REP_CHUNK);
+  let k = rep !== 0 ? repChunk(c, i, n, size, DST) : 1;
   while (k-- > 0) {
     const off = r[EDI]! & m;
     // Check the destination before the port read (a read may have side effects).
@@ -396,7 +433,7 @@ export function outs(c: Cpu, i: Insn): void {
   if (n === 0) return;
   checkIo(c, port, size);
   c.exactRetired = c.retired + i.pos;
-  let k = Math.min(n, REP_CHUNK);
+  let k = rep !== 0 ? repChunk(c, i, n, size, SRC) : 1;
   while (k-- > 0) {
     const off = r[ESI]! & m;
     const v = size === 1 ? rd8(c, i.seg, off) : size === 2 ? rd16(c, i.seg, off) : rd32(c, i.seg, off);
