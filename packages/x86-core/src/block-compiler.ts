@@ -14,7 +14,7 @@
  */
 import type { Block, CompiledBlock } from './code-cache.js';
 import type { Cpu } from './cpu.js';
-import { FAULT } from './fault.js';
+import { FAULT, VMEXIT } from './fault.js';
 import { InsnFlag } from './insn.js';
 import {
   ja,
@@ -103,13 +103,13 @@ return function block_${(b.phys >>> 0).toString(16)}(c) {
   try {
 ${body}
   } catch (e) {
-    if (e === F) c.eip = (e0 + S[k]) ${mask};
+    if (e === F || e === V) c.eip = (e0 + S[k]) ${mask};
     c.retired += k + 1;
     throw e;
   }
 };`;
-  const names = ['B', 'F', 'S'];
-  const values: unknown[] = [b, FAULT, Int32Array.from(starts)];
+  const names = ['B', 'F', 'V', 'S'];
+  const values: unknown[] = [b, FAULT, VMEXIT, Int32Array.from(starts)];
   for (let k = 0; k < n; k++) {
     names.push(`h${k}`, `i${k}`);
     values.push(ins[k]!.fn, ins[k]!);

@@ -4,9 +4,10 @@ import { Cr0, Flag, Seg } from './constants.js';
 import { type CpuidConfig, CpuidTable, defaultCpuidConfig } from './cpuid.js';
 import { decodeBlock } from './decoder.js';
 import { X86Error } from './errors.js';
-import { FAULT } from './fault.js';
+import { FAULT, VMEXIT } from './fault.js';
 import { getFlags } from './flags.js';
 import { Fpu } from './fpu.js';
+import type { Insn } from './insn.js';
 import { deliverEvent, type EventInterceptor, EventKind } from './interrupts.js';
 import { ACC_FETCH, ACC_USER, translate } from './paging.js';
 import type { PhysicalMemory } from './physical-memory.js';
@@ -32,11 +33,14 @@ export interface InterruptAcknowledge {
 }
 
 /**
- * A second translation stage for guest-physical addresses (nested paging). `translate` returns
- * the host-physical address for a guest-physical one, or throws via the CPU's exit mechanism.
+ * A second translation stage for guest-physical addresses (nested paging), consulted on TLB
+ * misses only. `translate` gets a guest-physical address, the access kind (`ACC_WRITE`,
+ * `ACC_USER`, `ACC_FETCH` bits of paging.ts) and whether the access belongs to the guest's page
+ * walk; it returns the host-physical page base | `NPT_WRITABLE`, or ends the instruction with an
+ * exit (see svm/nested-paging.ts).
  */
 export interface NestedTranslator {
-  translate(c: Cpu, gpa: number, write: boolean): number;
+  translate(c: Cpu, gpa: number, acc: number, walk: boolean): number;
 }
 
 /** Options for a {@link Cpu}. */
@@ -55,12 +59,26 @@ export interface CpuOptions {
   readonly apicId?: number;
 }
 
+/** See {@link Cpu.ioHook}. */
+export type IoHook = (
+  c: Cpu,
+  port: number,
+  size: 1 | 2 | 4,
+  write: boolean,
+  value: number,
+  i: Insn,
+) => number | undefined;
+
 // Event bits (Cpu.events): anything the run loop must look at between blocks.
 export const EV_INTR = 0x1;
 export const EV_NMI = 0x2;
 export const EV_STOP = 0x4;
 export const EV_SHADOW = 0x8;
 export const EV_HALT = 0x10;
+/** A VM exit was decided outside an instruction (an intercepted event); run() returns VMEXIT. */
+export const EV_VMEXIT = 0x20;
+/** Guest mode asked for an exit as soon as interrupts are enabled (SVM's virtual interrupt window). */
+export const EV_WINDOW = 0x40;
 
 const FAST_SIZE = 0x10000;
 
@@ -180,6 +198,17 @@ export class Cpu {
   /** MSR state the core keeps (SYSENTER, misc); see msr.ts. */
   readonly msrs: Map<number, bigint> = new Map();
 
+  // --- the last VM exit (guest mode; set by raiseVmExit or an intercept) ---
+  /** Exit code in SVM numbering (svm-exit.ts). */
+  exitCode = 0;
+  /** EXITINFO1 / EXITINFO2 (e.g. the I/O qualification and next RIP; NPF error code and GPA). */
+  exitInfo1 = 0;
+  exitInfo2 = 0;
+  /** The event being delivered when the exit happened (SVM EXITINTINFO: vector | type << 8 | valid << 31), else 0. */
+  exitIntInfo = 0;
+  /** Its error code, if it had one. */
+  exitIntError = 0;
+
   // --- exception in flight (set by raiseFault) ---
   excVector = 0;
   excCode = -1;
@@ -202,18 +231,22 @@ export class Cpu {
   // --- hooks for a virtualization layer (null on a bare processor) ---
   /** Sees every event before delivery; returns true to consume it (an exit). */
   eventInterceptor: EventInterceptor | null = null;
-  /** Port I/O interception: return a value (read) or any number (write) to claim the access. */
-  ioHook:
-    | ((c: Cpu, port: number, size: 1 | 2 | 4, write: boolean, value: number) => number | undefined)
-    | null = null;
+  /**
+   * Port I/O interception, called before the access with the instruction (for qualifications):
+   * return a value (read) or any number (write) to claim the access, undefined to let it through,
+   * or end the instruction with a VM exit.
+   */
+  ioHook: IoHook | null = null;
   /** HLT interception: return true when consumed. */
-  hltHook: ((c: Cpu) => boolean) | null = null;
+  hltHook: ((c: Cpu, i: Insn) => boolean) | null = null;
   /** CPUID interception: return true when consumed. */
-  cpuidHook: ((c: Cpu) => boolean) | null = null;
+  cpuidHook: ((c: Cpu, i: Insn) => boolean) | null = null;
   /** RDMSR/WRMSR interception: return true when consumed. */
-  msrHook: ((c: Cpu, write: boolean) => boolean) | null = null;
+  msrHook: ((c: Cpu, write: boolean, i: Insn) => boolean) | null = null;
   /** INVLPG interception: return true when consumed. */
-  invlpgHook: ((c: Cpu, lin: number) => boolean) | null = null;
+  invlpgHook: ((c: Cpu, lin: number, i: Insn) => boolean) | null = null;
+  /** Interrupt-window exit (EV_WINDOW set and IF = 1): return true to exit. */
+  windowHook: ((c: Cpu) => boolean) | null = null;
 
   // --- code cache (per-CPU direct-mapped front of the shared cache) ---
   private readonly fast: (Block | null)[] = new Array<Block | null>(FAST_SIZE).fill(null);
@@ -490,10 +523,15 @@ export class Cpu {
       try {
         this.execute(single);
       } catch (e) {
-        if (e !== FAULT) throw e;
         this.chainFrom = null;
-        deliverEvent(this, this.excVector, this.excCode, EventKind.EXCEPTION);
+        if (e === VMEXIT) return RunExit.VMEXIT;
+        if (e !== FAULT) throw e;
+        if (!this.deliver(this.excVector, this.excCode, EventKind.EXCEPTION)) return RunExit.VMEXIT;
         if (this.shutdown) return RunExit.SHUTDOWN;
+        if ((this.events & EV_VMEXIT) !== 0) {
+          this.events &= ~EV_VMEXIT;
+          return RunExit.VMEXIT;
+        }
       }
     }
   }
@@ -504,6 +542,10 @@ export class Cpu {
    */
   private checkEvents(): number {
     const ev = this.events;
+    if ((ev & EV_VMEXIT) !== 0) {
+      this.events &= ~EV_VMEXIT;
+      return RunExit.VMEXIT;
+    }
     if ((ev & EV_STOP) !== 0) {
       this.events &= ~EV_STOP;
       return RunExit.STOPPED;
@@ -521,6 +563,14 @@ export class Cpu {
       if (this.shutdown) return RunExit.SHUTDOWN;
       return -1;
     }
+    if (
+      (ev & EV_WINDOW) !== 0 &&
+      (this.fl & Flag.IF) !== 0 &&
+      this.windowHook !== null &&
+      this.windowHook(this)
+    ) {
+      return RunExit.VMEXIT;
+    }
     if ((ev & EV_INTR) !== 0 && (this.fl & Flag.IF) !== 0) {
       const vector = this.interrupts !== null ? this.interrupts.acknowledge() & 0xff : 0x08;
       this.halted = false;
@@ -534,7 +584,25 @@ export class Cpu {
   }
 
   private deliverExternal(vector: number, kind: number): void {
-    deliverEvent(this, vector, -1, kind);
+    if (!this.deliver(vector, -1, kind)) this.events |= EV_VMEXIT;
+  }
+
+  /**
+   * Delivers an event; returns false when delivery ended in a VM exit (the event is then recorded
+   * in `exitIntInfo` for re-injection, as SVM's EXITINTINFO does).
+   */
+  deliver(vector: number, code: number, kind: number): boolean {
+    try {
+      deliverEvent(this, vector, code, kind);
+      return true;
+    } catch (e) {
+      if (e !== VMEXIT) throw e;
+      const type =
+        kind === EventKind.EXTERNAL ? 0 : kind === EventKind.NMI ? 2 : kind === EventKind.SOFTWARE ? 4 : 3;
+      this.exitIntInfo = (vector & 0xff) | (type << 8) | (code >= 0 ? 0x800 : 0) | 0x80000000;
+      this.exitIntError = code >= 0 ? code : 0;
+      return false;
+    }
   }
 
   /** Enters the HLT state (the HLT instruction). */
@@ -652,7 +720,7 @@ export class Cpu {
         try {
           i.fn(this, i);
         } catch (e) {
-          if (e === FAULT) this.eip = start;
+          if (e === FAULT || e === VMEXIT) this.eip = start;
           this.retired += k + 1;
           throw e;
         }
@@ -673,7 +741,7 @@ export class Cpu {
           }
         }
       } catch (e) {
-        if (e === FAULT) this.eip = (this.eip - ins[k]!.len) & mask;
+        if (e === FAULT || e === VMEXIT) this.eip = (this.eip - ins[k]!.len) & mask;
         // The faulting instruction counts too (it started; it counts again when restarted).
         this.retired += k + 1;
         throw e;
@@ -686,7 +754,7 @@ export class Cpu {
     if (tf && k === 1 && !this.shutdown) {
       // Single-step trap after the instruction (SDM vol. 3A, §17.3.1.4).
       this.dr[6] = this.dr[6]! | 0x4000;
-      deliverEvent(this, 1, -1, EventKind.TRAP);
+      if (!this.deliver(1, -1, EventKind.TRAP)) this.events |= EV_VMEXIT;
     }
   }
 

@@ -1270,6 +1270,7 @@ function decode0f(
     case 0x31:
       return [sys.rdtsc, NOT_LOCKABLE];
     case 0x32:
+      i.flags |= END;
       return [sys.rdmsr, NOT_LOCKABLE];
     case 0x33:
       return [sys.rdpmc, NOT_LOCKABLE];
@@ -1282,6 +1283,8 @@ function decode0f(
       i.reg = op === 0xa1 ? 4 : 5;
       return [o32 ? seg.pop_sreg_d : seg.pop_sreg_w, NOT_LOCKABLE];
     case 0xa2:
+      // Ends the block: a virtualization layer may intercept it.
+      i.flags |= END;
       return [sys.cpuid, NOT_LOCKABLE];
     case 0xa3:
     case 0xab:

@@ -9,6 +9,20 @@ import type { Cpu } from './cpu.js';
 /** The value thrown for a guest fault. Compare by identity. */
 export const FAULT: { readonly guestFault: true } = Object.freeze({ guestFault: true as const });
 
+/**
+ * The value thrown when guest mode intercepts an instruction or an access (a VM exit): like a
+ * fault it ends the instruction before it commits anything, but the run returns to the host.
+ */
+export const VMEXIT: { readonly vmExit: true } = Object.freeze({ vmExit: true as const });
+
+/** Ends the current instruction with a VM exit (code in SVM numbering, two qualifications). Never returns. */
+export function raiseVmExit(c: Cpu, code: number, info1: number, info2: number): never {
+  c.exitCode = code;
+  c.exitInfo1 = info1;
+  c.exitInfo2 = info2;
+  throw VMEXIT;
+}
+
 /** No error code is pushed for this exception. */
 export const NO_ERROR = -1;
 

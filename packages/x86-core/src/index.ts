@@ -45,4 +45,28 @@ export {
   type SstOpcodeMeta,
   SstRunner,
 } from './sst/sst-runner.js';
+export {
+  type GuestState,
+  loadGuestState,
+  resetGuestState,
+  type SegmentRegister,
+  saveGuestState,
+  type TableRegister,
+} from './svm/guest-state.js';
+export {
+  type EmulationResult,
+  type GuestPhysicalAccess,
+  InstructionEmulator,
+  type InstructionEmulatorOptions,
+} from './svm/instruction-emulator.js';
+export { type NestedPageTable, NestedTranslation, NpfError, NptRights } from './svm/nested-paging.js';
+export {
+  defaultIntercepts,
+  EventType,
+  type InjectedEvent,
+  type SvmIntercepts,
+  SvmVcpu,
+  type SvmVcpuOptions,
+  type VmExit,
+} from './svm/svm-vcpu.js';
 export { SvmExit, type SvmExitCode, svmExitName } from './svm-exit.js';

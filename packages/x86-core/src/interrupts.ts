@@ -59,8 +59,9 @@ export function deliverEvent(c: Cpu, vector: number, code: number, kind: number)
   let k = kind;
   let first = -1;
   for (let guard = 0; guard < 8; guard++) {
-    if (v === 14 && k === EventKind.EXCEPTION) c.cr2 = c.excAddr;
+    // An intercepted #PF leaves CR2 alone (SVM passes the address in EXITINFO2).
     if (c.eventInterceptor?.(c, v, cd, k)) return;
+    if (v === 14 && k === EventKind.EXCEPTION) c.cr2 = c.excAddr;
     const eipBefore = c.eip;
     try {
       c.ext = k === EventKind.SOFTWARE || k === EventKind.SOFTWARE_EXCEPTION ? 0 : 1;

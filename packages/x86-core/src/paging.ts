@@ -22,14 +22,24 @@ const PTE_D = 0x40;
 const PTE_PS = 0x80;
 const PTE_G = 0x100;
 
+/** Bit of {@link guestPageToHost}'s result: the page may be written. */
+export const NPT_WRITABLE = 1;
+
 /**
- * Translates a guest-physical address to a host-physical one for an access by the CPU (page-walk
- * accesses included). Without nested paging this is the identity (after the A20 gate).
+ * Translates the guest-physical page of `gpa` for an access of kind `acc` (page-walk accesses
+ * have `walk` set) and returns the host-physical page base | {@link NPT_WRITABLE}. Without
+ * nested paging this is the identity (after the A20 gate). With nested paging the translator may
+ * end the instruction with a nested-page-fault exit.
  */
-export function guestToHost(c: Cpu, gpa: number, write: boolean): number {
+export function guestPageToHost(c: Cpu, gpa: number, acc: number, walk: boolean): number {
   gpa &= c.a20Mask;
-  if (c.npt !== null) return c.npt.translate(c, gpa, write);
-  return gpa;
+  if (c.npt !== null) return c.npt.translate(c, gpa, acc, walk);
+  return (gpa & ~0xfff) | NPT_WRITABLE;
+}
+
+/** The host-physical address of a guest-physical one (see {@link guestPageToHost}). */
+export function guestToHost(c: Cpu, gpa: number, acc: number, walk: boolean): number {
+  return (guestPageToHost(c, gpa, acc, walk) & ~0xfff) | (gpa & 0xfff);
 }
 
 /**
@@ -41,13 +51,16 @@ export function translate(c: Cpu, lin: number, acc: number): number {
   let phys: number;
   let flags = TLB_VALID;
   if ((c.cr0 & Cr0.PG) === 0) {
-    phys = guestToHost(c, lin & ~0xfff, false);
+    const h = guestPageToHost(c, lin, acc, false);
+    phys = h & ~0xfff;
+    if ((h & NPT_WRITABLE) === 0) flags |= TLB_RO;
   } else {
     const write = (acc & ACC_WRITE) !== 0;
     const user = (acc & ACC_USER) !== 0;
     const errBase = (write ? 2 : 0) | (user ? 4 : 0);
     const mem = c.mem;
-    const pdeAddr = guestToHost(c, (c.cr3 & ~0xfff) + ((lin >>> 22) << 2), false);
+    const pdeGpa = (c.cr3 & ~0xfff) + ((lin >>> 22) << 2);
+    const pdeAddr = guestToHost(c, pdeGpa, 0, true);
     const pde = mem.read32(pdeAddr);
     if ((pde & PTE_P) === 0) raisePf(c, lin, errBase);
     let gphys: number;
@@ -60,28 +73,31 @@ export function translate(c: Cpu, lin: number, acc: number): number {
       us = pde & PTE_U;
       checkAccess(c, lin, acc, rw, us, errBase);
       const want = PTE_A | (write ? PTE_D : 0);
-      if ((pde & want) !== want) mem.write32(pdeAddr, pde | want);
+      if ((pde & want) !== want) mem.write32(guestToHost(c, pdeGpa, ACC_WRITE, true), pde | want);
       if (!write && (pde & PTE_D) === 0) flags |= TLB_RO;
       if ((pde & PTE_G) !== 0 && (c.cr4 & Cr4.PGE) !== 0) flags |= TLB_GLOBAL;
       gphys = (pde & 0xffc00000) | (lin & 0x3ff000);
       c.tlbLarge[vpage >>> 10] = 1;
     } else {
-      const pteAddr = guestToHost(c, (pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2), false);
+      const pteGpa = (pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2);
+      const pteAddr = guestToHost(c, pteGpa, 0, true);
       const pte = mem.read32(pteAddr);
       if ((pte & PTE_P) === 0) raisePf(c, lin, errBase);
       rw = pde & pte & PTE_W;
       us = pde & pte & PTE_U;
       checkAccess(c, lin, acc, rw, us, errBase);
-      if ((pde & PTE_A) === 0) mem.write32(pdeAddr, pde | PTE_A);
+      if ((pde & PTE_A) === 0) mem.write32(guestToHost(c, pdeGpa, ACC_WRITE, true), pde | PTE_A);
       const want = PTE_A | (write ? PTE_D : 0);
-      if ((pte & want) !== want) mem.write32(pteAddr, pte | want);
+      if ((pte & want) !== want) mem.write32(guestToHost(c, pteGpa, ACC_WRITE, true), pte | want);
       if (!write && (pte & PTE_D) === 0) flags |= TLB_RO;
       if ((pte & PTE_G) !== 0 && (c.cr4 & Cr4.PGE) !== 0) flags |= TLB_GLOBAL;
       gphys = pte & ~0xfff;
     }
     if (rw === 0) flags |= TLB_RO;
     if (us === 0) flags |= TLB_NOUSER;
-    phys = guestToHost(c, gphys, write);
+    const h = guestPageToHost(c, gphys | (lin & 0xfff), acc, false);
+    phys = h & ~0xfff;
+    if ((h & NPT_WRITABLE) === 0) flags |= TLB_RO;
   }
   const ppage = phys >>> 12;
   if (!c.mem.isRamPage(ppage)) flags |= TLB_MMIO;

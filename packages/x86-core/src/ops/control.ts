@@ -268,8 +268,8 @@ export function int1(c: Cpu, _i: Insn): void {
   softwareInterrupt(c, 1, EventKind.ICEBP);
 }
 /** HLT (CPL 0 only). */
-export function hlt(c: Cpu, _i: Insn): void {
+export function hlt(c: Cpu, i: Insn): void {
   if (c.cpl !== 0) raiseFault(c, 13, 0);
-  if (c.hltHook?.(c)) return;
+  if (c.hltHook?.(c, i)) return;
   c.halt();
 }

@@ -13,7 +13,7 @@
  */
 import { linWrite, probeWrite, rd8, rd16, rd32, wr8, wr16, wr32 } from '../access.js';
 import { Flag } from '../constants.js';
-import type { Cpu } from '../cpu.js';
+import { type Cpu, EV_VMEXIT } from '../cpu.js';
 import { setSub } from '../flags.js';
 import type { Insn } from '../insn.js';
 import { checkIo, portIn, portOut } from './io.js';
@@ -410,7 +410,8 @@ export function ins(c: Cpu, i: Insn): void {
     const off = r[EDI]! & m;
     // Check the destination before the port read (a read may have side effects).
     probeWrite(c, linWrite(c, ES, off, size), size);
-    const v = portIn(c, port, size);
+    const v = portIn(c, port, size, i);
+    if (v !== v) return;
     if (size === 1) wr8(c, ES, off, v);
     else if (size === 2) wr16(c, ES, off, v);
     else wr32(c, ES, off, v);
@@ -437,7 +438,8 @@ export function outs(c: Cpu, i: Insn): void {
   while (k-- > 0) {
     const off = r[ESI]! & m;
     const v = size === 1 ? rd8(c, i.seg, off) : size === 2 ? rd16(c, i.seg, off) : rd32(c, i.seg, off);
-    portOut(c, port, size, v);
+    portOut(c, port, size, v, i);
+    if ((c.events & EV_VMEXIT) !== 0) return;
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
     if (rep === 0) return;
     n = (n - 1) & m;

@@ -336,7 +336,7 @@ export function mov_dr_r(c: Cpu, i: Insn): void {
 export function invlpg(c: Cpu, i: Insn): void {
   requireCpl0(c);
   const lin = (c.segBase[i.seg]! + ea(c, i)) | 0;
-  if (c.invlpgHook?.(c, lin)) return;
+  if (c.invlpgHook?.(c, lin, i)) return;
   tlbInvalidatePage(c, lin);
 }
 /** INVD / WBINVD (caches are not modelled). */
@@ -347,8 +347,8 @@ export function invd(c: Cpu, _i: Insn): void {
 // --- CPUID / RDTSC / MSRs ---------------------------------------------------------------------
 
 /** CPUID. */
-export function cpuid(c: Cpu, _i: Insn): void {
-  if (c.cpuidHook?.(c)) return;
+export function cpuid(c: Cpu, i: Insn): void {
+  if (c.cpuidHook?.(c, i)) return;
   const out = c.scratch;
   c.cpuidTable.lookup(c.r32[EAX]!, out);
   c.r32[EAX] = out[0]!;
@@ -367,7 +367,7 @@ export function rdtsc(c: Cpu, i: Insn): void {
 export function rdmsr(c: Cpu, i: Insn): void {
   requireCpl0(c);
   c.exactRetired = c.retired + i.pos;
-  if (c.msrHook?.(c, false)) return;
+  if (c.msrHook?.(c, false, i)) return;
   const v = readMsr(c, c.r32[ECX]!);
   if (v === undefined) raiseGp(c, 0);
   c.r32[EAX] = Number(v & 0xffffffffn);
@@ -377,7 +377,7 @@ export function rdmsr(c: Cpu, i: Insn): void {
 export function wrmsr(c: Cpu, i: Insn): void {
   requireCpl0(c);
   c.exactRetired = c.retired + i.pos;
-  if (c.msrHook?.(c, true)) return;
+  if (c.msrHook?.(c, true, i)) return;
   const v = (BigInt(c.r32[EDX]! >>> 0) << 32n) | BigInt(c.r32[EAX]! >>> 0);
   if (!writeMsr(c, c.r32[ECX]!, v)) raiseGp(c, 0);
 }
