@@ -1,3 +1,4 @@
+import { writeSys8, writeSys16 } from './access.js';
 import { compileBlock } from './block-compiler.js';
 import { Block } from './code-cache.js';
 import { Cr0, Flag, Seg } from './constants.js';
@@ -13,6 +14,7 @@ import { ACC_FETCH, ACC_USER, translate } from './paging.js';
 import type { PhysicalMemory } from './physical-memory.js';
 import { PortBus, type PortIo } from './port-io.js';
 import { RunExit } from './run-exit.js';
+import { loadGuestState, saveGuestState } from './svm/guest-state.js';
 import {
   TLB_CODE,
   TLB_MMIO,
@@ -215,6 +217,8 @@ export class Cpu {
   excAddr = 0;
   /** Error-code EXT bit while delivering an external event. */
   ext = 0;
+  /** Undo log of a delivery in guest mode: (linear address, size, old value) triples. */
+  readonly undoLog: number[] = [];
 
   // --- scratch state for handlers (no allocation on the hot path) ---
   /** Scratch registers for multi-step instructions (POPA, task switch, CPUID output…). */
@@ -592,11 +596,23 @@ export class Cpu {
    * in `exitIntInfo` for re-injection, as SVM's EXITINTINFO does).
    */
   deliver(vector: number, code: number, kind: number): boolean {
+    // In guest mode a nested page fault can interrupt a delivery half-way (a task switch, an error
+    // code on a new stack): the delivery is undone so that the host can re-inject the event.
+    const snapshot = this.npt !== null ? saveGuestState(this) : null;
+    this.undoLog.length = 0;
     try {
       deliverEvent(this, vector, code, kind);
       return true;
     } catch (e) {
       if (e !== VMEXIT) throw e;
+      if (snapshot !== null) {
+        const log = this.undoLog;
+        for (let k = log.length - 3; k >= 0; k -= 3) {
+          if (log[k + 1] === 1) writeSys8(this, log[k]!, log[k + 2]!);
+          else writeSys16(this, log[k]!, log[k + 2]!);
+        }
+        loadGuestState(this, snapshot);
+      }
       const type =
         kind === EventKind.EXTERNAL ? 0 : kind === EventKind.NMI ? 2 : kind === EventKind.SOFTWARE ? 4 : 3;
       this.exitIntInfo = (vector & 0xff) | (type << 8) | (code >= 0 ? 0x800 : 0) | 0x80000000;

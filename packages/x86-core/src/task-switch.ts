@@ -4,7 +4,7 @@
  * busy bits, the back link, NT, CR3 and LDTR loads, CR0.TS; faults after the commit point are
  * raised in the context of the new task. Also the inner-ring stack lookup of privilege changes.
  */
-import { readSys16, readSys32, writeSys8, writeSys16, writeSys32 } from './access.js';
+import { readSys8, readSys16, readSys32, writeSys8, writeSys16, writeSys32 } from './access.js';
 import { Cr0, Flag, Seg } from './constants.js';
 import type { Cpu } from './cpu.js';
 import { raiseFault } from './fault.js';
@@ -126,13 +126,18 @@ export function switchTask(c: Cpu, sel: number, source: number, ext: number): vo
   // Busy bits and the back link.
   if (source === TaskSource.JMP || iret) {
     const oldDesc = (c.gdtBase + (c.trSel & 0xfff8) + 5) | 0;
+    logUndo(c, oldDesc, 1);
     writeSys8(c, oldDesc, c.trAttr & ~0x2 & 0xff);
   }
   if (source === TaskSource.CALL || source === TaskSource.INT) {
+    logUndo(c, newBase, 2);
     writeSys16(c, newBase, c.trSel);
   }
   const newAttr = descAttr(hi) | 0x2;
-  if (!iret) writeSys8(c, (descAddr + 5) | 0, newAttr & 0xff);
+  if (!iret) {
+    logUndo(c, (descAddr + 5) | 0, 1);
+    writeSys8(c, (descAddr + 5) | 0, newAttr & 0xff);
+  }
 
   // Commit: TR, CR3, registers, flags, raw selectors.
   c.trSel = sel & 0xffff;
@@ -238,4 +243,13 @@ function loadTaskSegments(c: Cpu, s: Int32Array): void {
     setAccessed(c);
     c.loadSegmentCache(seg, sel, descBase(c.descLo, c.descHi), descLimit(c.descLo, c.descHi), attr | 1);
   }
+}
+
+/**
+ * In guest mode, remembers the old contents of a system-structure location before a task switch
+ * writes it, so that an event delivery ended by a VM exit can be undone (Cpu.deliver).
+ */
+function logUndo(c: Cpu, lin: number, size: 1 | 2): void {
+  if (c.npt === null) return;
+  c.undoLog.push(lin, size, size === 1 ? readSys8(c, lin) : readSys16(c, lin));
 }
