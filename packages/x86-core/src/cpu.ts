@@ -153,6 +153,9 @@ export class Cpu {
   readonly mem: PhysicalMemory;
   readonly m8: Uint8Array;
   readonly dv: DataView;
+  /** RAM as 16/32-bit elements (aligned bulk fills of REP STOS). */
+  readonly m16: Uint16Array;
+  readonly m32: Int32Array;
   readonly tlb: Int32Array = new Int32Array(0x100000);
   readonly tlbList: Int32Array = new Int32Array(0x4000);
   tlbCount = 0;
@@ -267,6 +270,8 @@ export class Cpu {
     this.mem = options.memory;
     this.m8 = this.mem.u8;
     this.dv = this.mem.dv;
+    this.m16 = new Uint16Array(this.m8.buffer, this.m8.byteOffset, this.m8.byteLength >>> 1);
+    this.m32 = new Int32Array(this.m8.buffer, this.m8.byteOffset, this.m8.byteLength >>> 2);
     this.io = options.io ?? new PortBus();
     this.interrupts = options.interrupts ?? null;
     this.cpuid = { ...defaultCpuidConfig(), ...(options.cpuid ?? {}) };

@@ -64,3 +64,43 @@ describe('string instructions', () => {
     expect(m.mem.read(0x2ffe, 2)).toEqual(Uint8Array.from([0x77, 0x77]));
   });
 });
+
+describe('REP bulk paths and large counts', () => {
+  const le32b = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+  it('REP MOVSD over several pages copies everything and counts one execution per page chunk', () => {
+    // 3 pages of dwords from 0x10000 to 0x20800 (the destination is not page aligned)
+    const m = exec(
+      [0xbe, ...le32b(0x10000), 0xbf, ...le32b(0x20800), 0xb9, ...le32b(3 * 1024), 0xf3, 0xa5],
+      'pm32',
+      (mm) => {
+        for (let k = 0; k < 3 * 1024; k++) mm.mem.write32(0x10000 + 4 * k, k * 7);
+      },
+    );
+    for (let k = 0; k < 3 * 1024; k++) expect(m.mem.read32(0x20800 + 4 * k)).toBe(k * 7);
+    expect([m.cpu.r32[6], m.cpu.r32[7], m.cpu.r32[1]]).toEqual([0x13000, 0x23800, 0]);
+    // 3 movs + one execution per chunk: each ends where the source or the destination reaches a
+    // page end, every 512 dwords here (the two are half a page apart) → 6 executions, + hlt
+    expect(m.cpu.retired).toBe(3 + 6 + 1);
+  });
+  it('REP STOSD fills with the word value; backwards too', () => {
+    const m = exec([0xbf, ...le32b(0x30000), 0xb8, ...le32b(0xa5a5a5a5), 0xb9, ...le32b(2048), 0xf3, 0xab]);
+    expect(m.mem.read32(0x30000) >>> 0).toBe(0xa5a5a5a5);
+    expect(m.mem.read32(0x31ffc) >>> 0).toBe(0xa5a5a5a5);
+    expect(m.mem.read32(0x32000)).toBe(0);
+  });
+  it('treats ECX above 2^31 as unsigned (a32)', () => {
+    // rep stosb with ECX = 0x80000001 into a segment whose limit stops it after 16 bytes: #GP,
+    // with ECX decremented by exactly the bytes written.
+    let vector = -1;
+    const m = exec([0xbf, ...le32b(0x2ff0), 0xb9, ...le32b(0x80000001), 0xf3, 0xaa], 'pm32', (mm) => {
+      mm.cpu.loadSegmentCache(0, 0x10, 0, 0x2fff, 0x493);
+      mm.cpu.eventInterceptor = (c, v) => {
+        vector = v;
+        c.halt();
+        return true;
+      };
+    });
+    expect(vector).toBe(13);
+    expect(m.cpu.r32[1]! >>> 0).toBe(0x80000001 - 16);
+  });
+});

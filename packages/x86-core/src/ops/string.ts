@@ -16,6 +16,7 @@ import { Flag } from '../constants.js';
 import { type Cpu, EV_VMEXIT } from '../cpu.js';
 import { setSub } from '../flags.js';
 import type { Insn } from '../insn.js';
+import { TLB_VALID } from '../tlb.js';
 import { checkIo, portIn, portOut } from './io.js';
 
 /** The most elements one execution of a repeated string instruction handles. */
@@ -68,6 +69,72 @@ function stepOf(c: Cpu, size: number): number {
   return (c.fl & Flag.DF) !== 0 ? -size : size;
 }
 
+/**
+ * The first and last offsets of `k` elements of `size` bytes starting at `off` in direction `down`,
+ * or -1 when the range wraps (then the element loop handles it).
+ */
+function rangeLow(off: number, k: number, size: number, down: boolean): number {
+  const span = (k - 1) * size;
+  const lo = down ? (off >>> 0) - span : off >>> 0;
+  return lo < 0 || lo + span + size - 1 > 0xffffffff ? -1 : lo;
+}
+
+/**
+ * A REP MOVS chunk on plain RAM as one block copy: 32-bit addressing, both ranges inside the
+ * segment limits and one page each, fast-path TLB entries (readable source; writable, code-free
+ * destination), no overlap. Returns false to let the element loop do it (faults included).
+ */
+function bulkMovs(c: Cpu, i: Insn, k: number, size: number): boolean {
+  if (k < 2 || i.amask !== -1) return false;
+  const r = c.r32;
+  const down = (c.fl & Flag.DF) !== 0;
+  const bytes = k * size;
+  const slo = rangeLow(r[ESI]!, k, size, down);
+  const dlo = rangeLow(r[EDI]!, k, size, down);
+  if (slo < 0 || dlo < 0) return false;
+  const lr = size === 1 ? c.lr1 : size === 2 ? c.lr2 : c.lr4;
+  const lw = size === 1 ? c.lw1 : size === 2 ? c.lw2 : c.lw4;
+  if (slo + bytes - size > lr[i.seg]! || dlo + bytes - size > lw[ES]!) return false;
+  const sl = (c.segBase[i.seg]! + slo) | 0;
+  const dl = (c.segBase[ES]! + dlo) | 0;
+  if (((sl ^ (sl + bytes - 1)) & ~0xfff) !== 0 || ((dl ^ (dl + bytes - 1)) & ~0xfff) !== 0) return false;
+  const es = c.tlb[sl >>> 12]!;
+  const ed = c.tlb[dl >>> 12]!;
+  if ((es & c.rmask) !== TLB_VALID || (ed & c.wmask) !== TLB_VALID) return false;
+  const sp = (es & ~0xfff) ^ sl;
+  const dp = (ed & ~0xfff) ^ dl;
+  if (sp < dp + bytes && dp < sp + bytes) return false;
+  c.m8.copyWithin(dp, sp, sp + bytes);
+  const d = down ? -bytes : bytes;
+  r[ESI] = (r[ESI]! + d) | 0;
+  r[EDI] = (r[EDI]! + d) | 0;
+  r[1] = (r[1]! - k) | 0;
+  return true;
+}
+
+/** A REP STOS chunk on plain RAM as one fill (conditions as {@link bulkMovs}; aligned). */
+function bulkStos(c: Cpu, i: Insn, k: number, size: number, v: number): boolean {
+  if (k < 2 || i.amask !== -1) return false;
+  const r = c.r32;
+  const down = (c.fl & Flag.DF) !== 0;
+  const bytes = k * size;
+  const dlo = rangeLow(r[EDI]!, k, size, down);
+  if (dlo < 0) return false;
+  const lw = size === 1 ? c.lw1 : size === 2 ? c.lw2 : c.lw4;
+  if (dlo + bytes - size > lw[ES]!) return false;
+  const dl = (c.segBase[ES]! + dlo) | 0;
+  if (((dl ^ (dl + bytes - 1)) & ~0xfff) !== 0 || (dl & (size - 1)) !== 0) return false;
+  const ed = c.tlb[dl >>> 12]!;
+  if ((ed & c.wmask) !== TLB_VALID) return false;
+  const dp = (ed & ~0xfff) ^ dl;
+  if (size === 1) c.m8.fill(v, dp, dp + bytes);
+  else if (size === 2) c.m16.fill(v, dp >>> 1, (dp + bytes) >>> 1);
+  else c.m32.fill(v, dp >>> 2, (dp + bytes) >>> 2);
+  r[EDI] = (r[EDI]! + (down ? -bytes : bytes)) | 0;
+  r[1] = (r[1]! - k) | 0;
+  return true;
+}
+
 // Each family is written once per size with the size-specific accessors inline.
 
 /** MOVSB. */
@@ -81,8 +148,12 @@ export function movs_b(c: Cpu, i: Insn): void {
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 1, SRC | DST | MOVS);
+  if (bulkMovs(c, i, k, 1)) {
+    n -= k;
+    k = 0;
+  }
   while (k-- > 0) {
     wr8(c, ES, r[EDI]! & m, rd8(c, i.seg, r[ESI]! & m));
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -103,8 +174,12 @@ export function movs_w(c: Cpu, i: Insn): void {
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 2, SRC | DST | MOVS);
+  if (bulkMovs(c, i, k, 2)) {
+    n -= k;
+    k = 0;
+  }
   while (k-- > 0) {
     wr16(c, ES, r[EDI]! & m, rd16(c, i.seg, r[ESI]! & m));
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -125,8 +200,12 @@ export function movs_d(c: Cpu, i: Insn): void {
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 4, SRC | DST | MOVS);
+  if (bulkMovs(c, i, k, 4)) {
+    n -= k;
+    k = 0;
+  }
   while (k-- > 0) {
     wr32(c, ES, r[EDI]! & m, rd32(c, i.seg, r[ESI]! & m));
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
@@ -148,8 +227,12 @@ export function stos_b(c: Cpu, i: Insn): void {
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 1, DST);
+  if (bulkStos(c, i, k, 1, v)) {
+    n -= k;
+    k = 0;
+  }
   while (k-- > 0) {
     wr8(c, ES, r[EDI]! & m, v);
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
@@ -169,8 +252,12 @@ export function stos_w(c: Cpu, i: Insn): void {
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 2, DST);
+  if (bulkStos(c, i, k, 2, v)) {
+    n -= k;
+    k = 0;
+  }
   while (k-- > 0) {
     wr16(c, ES, r[EDI]! & m, v);
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
@@ -190,8 +277,12 @@ export function stos_d(c: Cpu, i: Insn): void {
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 4, DST);
+  if (bulkStos(c, i, k, 4, v)) {
+    n -= k;
+    k = 0;
+  }
   while (k-- > 0) {
     wr32(c, ES, r[EDI]! & m, v);
     r[EDI] = (r[EDI]! & ~m) | ((r[EDI]! + d) & m);
@@ -211,7 +302,7 @@ export function lods_b(c: Cpu, i: Insn): void {
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 1, SRC);
   while (k-- > 0) {
     c.r8[0] = rd8(c, i.seg, r[ESI]! & m);
@@ -231,7 +322,7 @@ export function lods_w(c: Cpu, i: Insn): void {
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 2, SRC);
   while (k-- > 0) {
     c.r16[0] = rd16(c, i.seg, r[ESI]! & m);
@@ -251,7 +342,7 @@ export function lods_d(c: Cpu, i: Insn): void {
     r[ESI] = (r[ESI]! & ~m) | ((r[ESI]! + d) & m);
     return;
   }
-  let n = r[ECX]! & m;
+  let n = (r[ECX]! & m) >>> 0;
   let k = repChunk(c, i, n, 4, SRC);
   while (k-- > 0) {
     r[0] = rd32(c, i.seg, r[ESI]! & m);
@@ -268,7 +359,7 @@ export function cmps_b(c: Cpu, i: Insn): void {
   const m = i.amask;
   const d = stepOf(c, 1);
   const rep = i.flags & REP_ANY;
-  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let n = rep !== 0 ? (r[ECX]! & m) >>> 0 : 1;
   let k = rep !== 0 ? repChunk(c, i, n, 1, SRC | DST) : 1;
   while (k-- > 0) {
     const a = (rd8(c, i.seg, r[ESI]! & m) << 24) >> 24;
@@ -290,7 +381,7 @@ export function cmps_w(c: Cpu, i: Insn): void {
   const m = i.amask;
   const d = stepOf(c, 2);
   const rep = i.flags & REP_ANY;
-  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let n = rep !== 0 ? (r[ECX]! & m) >>> 0 : 1;
   let k = rep !== 0 ? repChunk(c, i, n, 2, SRC | DST) : 1;
   while (k-- > 0) {
     const a = (rd16(c, i.seg, r[ESI]! & m) << 16) >> 16;
@@ -312,7 +403,7 @@ export function cmps_d(c: Cpu, i: Insn): void {
   const m = i.amask;
   const d = stepOf(c, 4);
   const rep = i.flags & REP_ANY;
-  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let n = rep !== 0 ? (r[ECX]! & m) >>> 0 : 1;
   let k = rep !== 0 ? repChunk(c, i, n, 4, SRC | DST) : 1;
   while (k-- > 0) {
     const a = rd32(c, i.seg, r[ESI]! & m);
@@ -336,7 +427,7 @@ export function scas_b(c: Cpu, i: Insn): void {
   const d = stepOf(c, 1);
   const rep = i.flags & REP_ANY;
   const a = (c.r8[0]! << 24) >> 24;
-  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let n = rep !== 0 ? (r[ECX]! & m) >>> 0 : 1;
   let k = rep !== 0 ? repChunk(c, i, n, 1, DST) : 1;
   while (k-- > 0) {
     const b = (rd8(c, ES, r[EDI]! & m) << 24) >> 24;
@@ -357,7 +448,7 @@ export function scas_w(c: Cpu, i: Insn): void {
   const d = stepOf(c, 2);
   const rep = i.flags & REP_ANY;
   const a = (c.r16[0]! << 16) >> 16;
-  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let n = rep !== 0 ? (r[ECX]! & m) >>> 0 : 1;
   let k = rep !== 0 ? repChunk(c, i, n, 2, DST) : 1;
   while (k-- > 0) {
     const b = (rd16(c, ES, r[EDI]! & m) << 16) >> 16;
@@ -378,7 +469,7 @@ export function scas_d(c: Cpu, i: Insn): void {
   const d = stepOf(c, 4);
   const rep = i.flags & REP_ANY;
   const a = r[0]!;
-  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let n = rep !== 0 ? (r[ECX]! & m) >>> 0 : 1;
   let k = rep !== 0 ? repChunk(c, i, n, 4, DST) : 1;
   while (k-- > 0) {
     const b = rd32(c, ES, r[EDI]! & m);
@@ -401,7 +492,7 @@ export function ins(c: Cpu, i: Insn): void {
   const d = stepOf(c, size);
   const port = c.r16[4]!;
   const rep = i.flags & REP_ANY;
-  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let n = rep !== 0 ? (r[ECX]! & m) >>> 0 : 1;
   if (n === 0) return;
   checkIo(c, port, size);
   c.exactRetired = c.retired + i.pos;
@@ -430,7 +521,7 @@ export function outs(c: Cpu, i: Insn): void {
   const d = stepOf(c, size);
   const port = c.r16[4]!;
   const rep = i.flags & REP_ANY;
-  let n = rep !== 0 ? r[ECX]! & m : 1;
+  let n = rep !== 0 ? (r[ECX]! & m) >>> 0 : 1;
   if (n === 0) return;
   checkIo(c, port, size);
   c.exactRetired = c.retired + i.pos;
