@@ -389,6 +389,8 @@ export class Cpu {
     this.segLimit[seg] = limit | 0;
     this.segAttr[seg] = attr & 0xfff;
     if (seg === Seg.CS) {
+      // A new CS (a far transfer, a state load by a VMM): no block chain may span it.
+      this.chainFrom = null;
       this.cs32 = !this.v86Mode && (attr & 0x400) !== 0;
     } else if (seg === Seg.SS) {
       this.ss32 = !this.v86Mode && (attr & 0x400) !== 0;
