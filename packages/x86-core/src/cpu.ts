@@ -574,12 +574,7 @@ export class Cpu {
       if (this.shutdown) return RunExit.SHUTDOWN;
       return -1;
     }
-    if (
-      (ev & EV_WINDOW) !== 0 &&
-      (this.fl & Flag.IF) !== 0 &&
-      this.windowHook !== null &&
-      this.windowHook(this)
-    ) {
+    if ((ev & EV_WINDOW) !== 0 && (this.fl & Flag.IF) !== 0 && this.windowHook?.(this)) {
       return RunExit.VMEXIT;
     }
     if ((ev & EV_INTR) !== 0 && (this.fl & Flag.IF) !== 0) {
@@ -623,7 +618,7 @@ export class Cpu {
       const type =
         kind === EventKind.EXTERNAL ? 0 : kind === EventKind.NMI ? 2 : kind === EventKind.SOFTWARE ? 4 : 3;
       this.exitIntInfo = (vector & 0xff) | (type << 8) | (code >= 0 ? 0x800 : 0) | 0x80000000;
-      this.exitIntError = code >= 0 ? code : 0;
+      this.exitIntError = Math.max(code, 0);
       return false;
     }
   }

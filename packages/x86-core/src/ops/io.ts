@@ -47,21 +47,21 @@ export function in_b_I(c: Cpu, i: Insn): void {
   c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 1);
   const v = portIn(c, i.imm, 1, i);
-  if (v === v) c.r8[0] = v;
+  if (!Number.isNaN(v)) c.r8[0] = v;
 }
 /** IN AX, imm8. */
 export function in_w_I(c: Cpu, i: Insn): void {
   c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 2);
   const v = portIn(c, i.imm, 2, i);
-  if (v === v) c.r16[0] = v;
+  if (!Number.isNaN(v)) c.r16[0] = v;
 }
 /** IN EAX, imm8. */
 export function in_d_I(c: Cpu, i: Insn): void {
   c.exactRetired = c.retired + i.pos;
   checkIo(c, i.imm, 4);
   const v = portIn(c, i.imm, 4, i);
-  if (v === v) c.r32[0] = v;
+  if (!Number.isNaN(v)) c.r32[0] = v;
 }
 /** IN AL, DX. */
 export function in_b_D(c: Cpu, i: Insn): void {
@@ -69,7 +69,7 @@ export function in_b_D(c: Cpu, i: Insn): void {
   const port = c.r16[4]!;
   checkIo(c, port, 1);
   const v = portIn(c, port, 1, i);
-  if (v === v) c.r8[0] = v;
+  if (!Number.isNaN(v)) c.r8[0] = v;
 }
 /** IN AX, DX. */
 export function in_w_D(c: Cpu, i: Insn): void {
@@ -77,7 +77,7 @@ export function in_w_D(c: Cpu, i: Insn): void {
   const port = c.r16[4]!;
   checkIo(c, port, 2);
   const v = portIn(c, port, 2, i);
-  if (v === v) c.r16[0] = v;
+  if (!Number.isNaN(v)) c.r16[0] = v;
 }
 /** IN EAX, DX. */
 export function in_d_D(c: Cpu, i: Insn): void {
@@ -85,7 +85,7 @@ export function in_d_D(c: Cpu, i: Insn): void {
   const port = c.r16[4]!;
   checkIo(c, port, 4);
   const v = portIn(c, port, 4, i);
-  if (v === v) c.r32[0] = v;
+  if (!Number.isNaN(v)) c.r32[0] = v;
 }
 /** OUT imm8, AL. */
 export function out_b_I(c: Cpu, i: Insn): void {

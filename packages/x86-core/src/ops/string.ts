@@ -33,7 +33,7 @@ function untilPageEnd(down: boolean, size: number, addr: number): number {
 
 /** Elements this execution of a REP string instruction handles (see the module comment). */
 function repChunk(c: Cpu, i: Insn, n: number, size: number, kind: number): number {
-  const cap = n > REP_MAX_ONCE ? REP_MAX_ONCE : n;
+  const cap = Math.min(n, REP_MAX_ONCE);
   if (n === 0 || i.amask !== -1) return cap;
   const r = c.r32;
   const src = (kind & SRC) !== 0 ? (c.segBase[i.seg]! + r[ESI]!) | 0 : 0;
@@ -51,7 +51,7 @@ function repChunk(c: Cpu, i: Insn, n: number, size: number, kind: number): numbe
     if ((s < d && d - s < bytes && !down) || (s > d && s - d < bytes && down)) return cap;
     if ((s & 0xfff) > 0x1000 - size || (d & 0xfff) > 0x1000 - size) return 1;
   }
-  return k < 1 ? 1 : k;
+  return Math.max(k, 1);
 }
 
 const ECX = 1;
@@ -502,7 +502,7 @@ export function ins(c: Cpu, i: Insn): void {
     // Check the destination before the port read (a read may have side effects).
     probeWrite(c, linWrite(c, ES, off, size), size);
     const v = portIn(c, port, size, i);
-    if (v !== v) return;
+    if (Number.isNaN(v)) return;
     if (size === 1) wr8(c, ES, off, v);
     else if (size === 2) wr16(c, ES, off, v);
     else wr32(c, ES, off, v);

@@ -60,7 +60,7 @@ export interface GuestState {
   halted: boolean;
 }
 
-function segment(): SegmentRegister {
+function _segment(): SegmentRegister {
   return { sel: 0, attr: 0, limit: 0, base: 0 };
 }
 

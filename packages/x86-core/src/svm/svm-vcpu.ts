@@ -300,7 +300,7 @@ export class SvmVcpu {
       return raiseVmExit(c, SvmExit.EXCP_BASE + vector, 0, 0);
     }
     c.exitCode = SvmExit.EXCP_BASE + vector;
-    c.exitInfo1 = code >= 0 ? code : 0;
+    c.exitInfo1 = Math.max(code, 0);
     c.exitInfo2 = vector === 14 ? c.excAddr >>> 0 : 0;
     c.events |= EV_VMEXIT;
     return true;
