@@ -72,10 +72,15 @@ export type IoHook = (
 ) => number | undefined;
 
 // Event bits (Cpu.events): anything the run loop must look at between blocks.
+/** Event bit: the INTR line is high. */
 export const EV_INTR = 0x1;
+/** Event bit: an NMI is pending. */
 export const EV_NMI = 0x2;
+/** Event bit: requestStop() was called. */
 export const EV_STOP = 0x4;
+/** Event bit: interrupt shadow (after STI or a load of SS) for the next instruction. */
 export const EV_SHADOW = 0x8;
+/** Event bit: the processor is halted. */
 export const EV_HALT = 0x10;
 /** A VM exit was decided outside an instruction (an intercepted event); run() returns VMEXIT. */
 export const EV_VMEXIT = 0x20;

@@ -59,18 +59,22 @@ export function inf(s: number): F80 {
 /** The x87 default NaN ("real indefinite"). */
 export const INDEFINITE: F80 = { s: 1, e: EMAX, m: INT_BIT | QUIET_BIT };
 
+/** A NaN (quiet or signaling). */
 export function isNaN80(a: F80): boolean {
   return a.e === EMAX && (a.m & ~INT_BIT) !== 0n;
 }
 
+/** A signaling NaN (quiet bit clear). */
 export function isSNaN(a: F80): boolean {
   return isNaN80(a) && (a.m & QUIET_BIT) === 0n;
 }
 
+/** ±infinity. */
 export function isInf(a: F80): boolean {
   return a.e === EMAX && a.m === INT_BIT;
 }
 
+/** ±0. */
 export function isZero(a: F80): boolean {
   return a.e === 0 && a.m === 0n;
 }

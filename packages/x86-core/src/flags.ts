@@ -12,11 +12,17 @@
  */
 import type { Cpu } from './cpu.js';
 
+/** Carry flag. */
 export const CF = 0x1;
+/** Parity flag. */
 export const PF = 0x4;
+/** Auxiliary-carry flag. */
 export const AF = 0x10;
+/** Zero flag. */
 export const ZF = 0x40;
+/** Sign flag. */
 export const SF = 0x80;
+/** Overflow flag. */
 export const OF = 0x800;
 /** The six arithmetic status flags. */
 export const ARITH: number = CF | PF | AF | ZF | SF | OF;

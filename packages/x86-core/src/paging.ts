@@ -9,9 +9,11 @@ import type { Cpu } from './cpu.js';
 import { raisePf } from './fault.js';
 import { TLB_CODE, TLB_GLOBAL, TLB_MMIO, TLB_NOUSER, TLB_RO, TLB_VALID, tlbNote } from './tlb.js';
 
-/** Access kind bits for {@link translate}. */
+/** Access kind bit for {@link translate}: a write. */
 export const ACC_WRITE = 1;
+/** Access kind bit: a user-mode (CPL 3) access. */
 export const ACC_USER = 2;
+/** Access kind bit: an instruction fetch. */
 export const ACC_FETCH = 4;
 
 const PTE_P = 0x1;

@@ -10,12 +10,17 @@ import { Seg } from './constants.js';
 import type { Cpu } from './cpu.js';
 import { raiseFault } from './fault.js';
 
-/** Descriptor attribute bits (SVM layout). */
+/** Descriptor attribute field: type (SVM layout, like the other A_ constants). */
 export const A_TYPE = 0xf;
+/** Attribute bit: S (code/data rather than system). */
 export const A_S = 0x10;
+/** Attribute field: DPL. */
 export const A_DPL = 0x60;
+/** Attribute bit: present. */
 export const A_P = 0x80;
+/** Attribute bit: D/B (32-bit code, 32-bit stack, expand-down top). */
 export const A_DB = 0x400;
+/** Attribute bit: G (4 KiB limit granularity). */
 export const A_G = 0x800;
 
 /** Attribute of a real-mode / virtual-8086 data segment: present, DPL 0 or 3, read/write, accessed. */
