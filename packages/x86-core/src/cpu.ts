@@ -268,6 +268,11 @@ export class Cpu {
   private chainFrom: Block | null = null;
   /** Executions after which a block is compiled to JavaScript; Infinity disables the compiler. */
   compileThreshold = 64;
+  /**
+   * Compatibility switch for 286-era test data: LOCK on a non-lockable instruction is ignored
+   * instead of raising #UD. Changing it requires `mem.code.clear()`. Off by default.
+   */
+  ignoreInvalidLock = false;
   /** Optional tracer called before every instruction (slows everything down; for debugging). */
   tracer: ((c: Cpu, lin: number) => void) | null = null;
 

@@ -520,7 +520,7 @@ function decodeOne(c: Cpu, f: Fetcher, i: Insn, mode: number): void {
     i.opc = b;
     [fn, lockable] = decode1(c, f, i, b, o32, a32, segOvr, sz, ipMask);
   }
-  if ((i.flags & LOCK) !== 0 && (!lockable || (i.flags & MODREG) !== 0)) fn = UD;
+  if ((i.flags & LOCK) !== 0 && (!lockable || (i.flags & MODREG) !== 0) && !c.ignoreInvalidLock) fn = UD;
   if (fn === UD) i.flags |= INVALID | END;
   i.fn = fn;
 }
