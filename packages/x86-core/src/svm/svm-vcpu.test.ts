@@ -199,6 +199,21 @@ describe('SVM model: events', () => {
     expect(x.code).toBe(SvmExit.VINTR);
     expect(g.cpu.eip).toBe(0x1004);
   });
+  it('reads and writes the interrupt shadow (SVM INTERRUPT_SHADOW)', () => {
+    // sti; nop; nop — the window exit waits for the shadow of STI to pass.
+    const g = guest([0xfb, 0x90, 0x90, 0x90]);
+    g.vcpu.requestInterruptWindow(true);
+    expect(g.vcpu.interruptShadow).toBe(false);
+    g.vcpu.run(1);
+    expect(g.vcpu.interruptShadow).toBe(true);
+    // A host that clears the shadow lets the window open before the next instruction.
+    g.vcpu.interruptShadow = false;
+    expect(g.vcpu.run(10)).toMatchObject({ code: SvmExit.VINTR, instructions: 0 });
+    // With the shadow set by the host, one instruction runs first.
+    g.vcpu.interruptShadow = true;
+    g.vcpu.requestInterruptWindow(true);
+    expect(g.vcpu.run(10)).toMatchObject({ code: SvmExit.VINTR, instructions: 1 });
+  });
   it('gives the guest its TSC with the offset', () => {
     const g = guest([0x90, 0x0f, 0x31, 0xf4]);
     g.vcpu.tscOffset = 1_000_000;

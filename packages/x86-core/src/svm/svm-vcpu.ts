@@ -306,6 +306,19 @@ export class SvmVcpu {
     return true;
   }
 
+  /**
+   * SVM's INTERRUPT_SHADOW (VMCB offset 0x68, bit 0): the next guest instruction runs before an
+   * interrupt is taken (after STI or a load of SS). A kernel reads and writes it as part of the
+   * guest state (NOVA's STA state group).
+   */
+  get interruptShadow(): boolean {
+    return (this.cpu.events & EV_SHADOW) !== 0;
+  }
+  set interruptShadow(on: boolean) {
+    if (on) this.cpu.events |= EV_SHADOW;
+    else this.cpu.events &= ~EV_SHADOW;
+  }
+
   /** Whether the guest can take an external interrupt now (IF = 1 and no interrupt shadow). */
   get interruptible(): boolean {
     return (this.cpu.fl & Flag.IF) !== 0 && (this.cpu.events & EV_SHADOW) === 0;
