@@ -15,7 +15,7 @@ import {
 } from '../vcpu/injection.js';
 import { decodeIoio } from '../vcpu/ioio.js';
 import { readMsr, writeMsr } from '../vcpu/msr-model.js';
-import { chargeInitialState, EMULATION_MTD } from '../vcpu/state-convert.js';
+import { chargeInitialState } from '../vcpu/state-convert.js';
 import { exitName } from './exit-names.js';
 import { type State_snapshot, snapshotState } from './state-snapshot.js';
 import type { Vmm_stats } from './vmm-stats.js';
@@ -94,6 +94,8 @@ export interface Vmm_services {
   idle(ctx: Vcpu_context): Blocking<boolean>;
   /** A VMM message (stderr in the demo). */
   log(line: string): void;
+  /** Port-access trace (`--trace io`); `undefined` when off. */
+  readonly traceIo: ((line: string) => void) | undefined;
 }
 
 /** One vCPU as its exit handlers see it. */
@@ -110,6 +112,12 @@ export interface Vcpu_context {
   readonly runawayUs: number;
   /** An AP waiting for INIT/SIPI (no local APIC is modelled): it never runs. */
   parked: boolean;
+  /**
+   * A string I/O instruction waits for emulation: the IOIO handler cleared the VMRUN intercept
+   * so that the next entry fails with an invalid-state exit (0xfd), which carries the whole
+   * state (Seoul's `_svm_invalid` path).
+   */
+  emulationPending: boolean;
   /** Add a G delegation to the reply of the exit being handled. */
   delegate(block: Npt_block): void;
 }
@@ -120,15 +128,15 @@ const IRQ = MTD.IRQ;
 const REPORT = MTD.EIP | MTD.ACDB | MTD.EBSD | MTD.ESP | MTD.CSSS | MTD.CR | MTD.EFL;
 
 /**
- * The MTD of every handled exit (Seoul's table for SVM, spec/genode.md §4.6, with two
- * deliberate differences: IOIO also carries the emulation state and `Mtd::IRQ`, so that string
- * I/O is emulated in place and interrupts are injected on the most frequent exit; MSR exits are
- * answered instead of being treated as invalid state).
+ * The MTD of every handled exit — Seoul's table for SVM (spec/genode.md §4.6), with two
+ * deliberate differences: IOIO also carries `Mtd::IRQ`, so that interrupts are injected on the
+ * most frequent exit without a recall; MSR exits are answered instead of being treated as an
+ * invalid state. Small MTDs matter: every group is copied through the UTCB on each exit.
  */
 export const EXIT_MTD: Readonly<Record<string, number>> = {
   startup: MTD.ALL,
   npt: MTD.ALL,
-  ioio: EMULATION_MTD | MTD.QUAL | IRQ,
+  ioio: MTD.EIP | MTD.QUAL | MTD.ACDB | IRQ,
   hlt: MTD.EIP | IRQ,
   cpuid: MTD.EIP | MTD.ACDB | IRQ,
   msr: MTD.EIP | MTD.ACDB | MTD.QUAL | MTD.SYS | IRQ, // IRQ carries TSC
@@ -178,11 +186,21 @@ function stopWith(
   return false;
 }
 
+/**
+ * SVM intercept vectors the VMM asks for at STARTUP (`ctrl[0]`, `ctrl[1]`; AMD APM vol. 2,
+ * table B-1): CPUID (0x40000 in CPU0 — NOVA does not force it on SVM; Seoul answers CPUID
+ * itself) and VMRUN (bit 0 of CPU1 — AMD requires it, or VMRUN fails with an invalid state, as
+ * Genode's vmm_x86 sets it). The kernel adds what it always forces (I/O, HLT, MSR, shutdown, …).
+ */
+export const STARTUP_CTRL: readonly [number, number] = [0x40000, 0x1];
+
 /** STARTUP (0xfe): the boot vCPU gets the loader's state; APs wait for INIT/SIPI (no APIC). */
 const startup: Exit_handler<Vcpu_context> = {
   name: 'startup',
   mtd: EXIT_MTD.startup!,
   handle(ctx, s) {
+    s.ctrl_primary.charge(STARTUP_CTRL[0]);
+    s.ctrl_secondary.charge(STARTUP_CTRL[1]);
     if (ctx.index === 0) {
       chargeInitialState(s, ctx.vmm.initialState);
       return true;
@@ -236,10 +254,14 @@ const npt: Exit_handler<Vcpu_context> = {
 };
 
 /** I/O (0x7b): decode the SVM qualification, dispatch to the port-I/O bus, skip. */
+function portName(port: number): string {
+  return `0x${port.toString(16).padStart(4, '0')}`;
+}
+
 const ioio: Exit_handler<Vcpu_context> = {
   name: 'ioio',
   mtd: EXIT_MTD.ioio!,
-  *handle(ctx, s) {
+  handle(ctx, s) {
     const vmm = ctx.vmm;
     const a = decodeIoio(s.qual_primary.value(), s.qual_secondary.value(), s.ip.value(), s.ip_len.value());
     if (a === undefined) {
@@ -252,22 +274,28 @@ const ioio: Exit_handler<Vcpu_context> = {
     }
     vmm.syncClock();
     if (a.string) {
-      vmm.stats.stringIo++;
-      const r = yield* vmm.emulate(s);
-      if (r.status === 'exception') injectException(s, r);
-    } else {
-      const mask = a.size === 4 ? 0xffffffff : a.size === 2 ? 0xffff : 0xff;
-      const ax = s.ax.value() >>> 0;
-      if (a.input) {
-        const v = vmm.board.io.read(a.port, a.size) & mask;
-        vmm.stats.ioReads++;
-        s.ax.charge(a.size === 4 ? v >>> 0 : ((ax & ~mask) | v) >>> 0);
-      } else {
-        vmm.board.io.write(a.port, a.size, ax & mask);
-        vmm.stats.ioWrites++;
-      }
-      skip(s, a.instLen);
+      // Seoul (SVM): INS/OUTS need the whole state for the emulator, which this portal does not
+      // deliver. Clear the VMRUN intercept: the next entry fails with an invalid-state exit
+      // (0xfd, Mtd::ALL), whose handler emulates the instruction and sets VMRUN again.
+      ctx.emulationPending = true;
+      s.ctrl_primary.charge(STARTUP_CTRL[0]);
+      s.ctrl_secondary.charge(0);
+      return true;
     }
+    const mask = a.size === 4 ? 0xffffffff : a.size === 2 ? 0xffff : 0xff;
+    const ax = s.ax.value() >>> 0;
+    const trace = vmm.traceIo;
+    if (a.input) {
+      const v = vmm.board.io.read(a.port, a.size) & mask;
+      vmm.stats.ioReads++;
+      s.ax.charge(a.size === 4 ? v >>> 0 : ((ax & ~mask) | v) >>> 0);
+      trace?.(`vcpu${ctx.index} in  ${portName(a.port)} -> 0x${(v >>> 0).toString(16)} (${a.size})`);
+    } else {
+      vmm.board.io.write(a.port, a.size, ax & mask);
+      vmm.stats.ioWrites++;
+      trace?.(`vcpu${ctx.index} out ${portName(a.port)} <- 0x${((ax & mask) >>> 0).toString(16)} (${a.size})`);
+    }
+    skip(s, a.instLen);
     if (vmm.stopped()) return false;
     irq(ctx, s);
     return true;
@@ -372,7 +400,8 @@ const vintr: Exit_handler<Vcpu_context> = {
   name: 'vintr',
   mtd: EXIT_MTD.vintr!,
   handle(ctx, s) {
-    ctx.injection.window = false; // the window exit consumed the request
+    // the request stays set until a reply writes INJ without bit 12 (G-kernel `save_svm`):
+    // checkIrq injects and withdraws it, or withdraws it when INTR has gone
     irq(ctx, s);
     return true;
   },
@@ -408,12 +437,27 @@ const shutdown: Exit_handler<Vcpu_context> = {
   },
 };
 
-/** Invalid guest state (0xfd). */
+/**
+ * Invalid guest state (0xfd): either the VMM's own doing — a string I/O instruction waiting for
+ * emulation (see the IOIO handler): emulate it with the whole state, set VMRUN again — or a
+ * real invalid state, which stops the VM.
+ */
 const invalid: Exit_handler<Vcpu_context> = {
   name: 'invalid',
   mtd: EXIT_MTD.invalid!,
-  handle(ctx, s) {
-    return stopWith(ctx, s, 'invalid-state', 'invalid guest state (exit 0xfd)');
+  *handle(ctx, s) {
+    if (!ctx.emulationPending) return stopWith(ctx, s, 'invalid-state', 'invalid guest state (exit 0xfd)');
+    ctx.emulationPending = false;
+    const vmm = ctx.vmm;
+    s.ctrl_primary.charge(STARTUP_CTRL[0]);
+    s.ctrl_secondary.charge(STARTUP_CTRL[1]);
+    vmm.stats.stringIo++;
+    vmm.syncClock();
+    const r = yield* vmm.emulate(s);
+    if (r.status === 'exception') injectException(s, r);
+    if (vmm.stopped()) return false;
+    irq(ctx, s);
+    return true;
   },
 };
 

@@ -30,8 +30,11 @@ import { Guest_memory } from './guest-memory.js';
 import { Virtual_reservation } from './virtual-reservation.js';
 import { Vmm_stats } from './vmm-stats.js';
 
-/** Default runaway budget: one second of virtual time without any exit. */
-export const DEFAULT_RUNAWAY_US = 1_000_000;
+/**
+ * Default runaway budget: 200 ms of virtual time without any exit — 200 M guest instructions at
+ * kernel-nova's default rate (1 GHz TSC, one tick per instruction).
+ */
+export const DEFAULT_RUNAWAY_US = 200_000;
 /** Priority of the VMM's timer thread (above the vCPUs' default 64, so device events preempt guest code). */
 export const VMM_TIMER_PRIORITY = 96;
 
@@ -95,6 +98,7 @@ export class Vmm_vcpu implements Vcpu_context {
   readonly runawayUs: number;
   runaway = false;
   parked = false;
+  emulationPending = false;
   recallPending = false;
   state: Vcpu_run_state = 'created';
   /** Virtual µs of the last exit (or of the last resume). */
@@ -331,6 +335,12 @@ export class Vmm implements Vmm_services {
   #uart(): Uart16550 | undefined {
     for (const d of this.board.devices) if (d.model instanceof Uart16550) return d.model;
     return undefined;
+  }
+
+  get traceIo(): ((line: string) => void) | undefined {
+    const t = this.options.trace;
+    if (t?.io !== true) return undefined;
+    return (l) => t.line(`[${this.nowUs()} us] ${l}`);
   }
 
   /** A VMM message. */

@@ -88,14 +88,10 @@ export class Exit_dispatcher<C> {
           `exit 0x${r.toString(16)} (${name}): ${a.kind} of ${a.register} outside MTD 0x${this.mtd(r).toString(16)}`,
         );
       });
-    const release = watchVcpuState(state, this.mtd(reason), (a) => {
+    const view = watchVcpuState(state, this.mtd(reason), (a) => {
       this.#options.onAccess?.(reason, h.name, a);
       if (!a.allowed) violation(reason, h.name, a);
     });
-    try {
-      return yield* run(h, ctx, state);
-    } finally {
-      release();
-    }
+    return yield* run(h, ctx, view);
   }
 }

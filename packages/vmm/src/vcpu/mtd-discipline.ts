@@ -87,48 +87,44 @@ interface Register_like {
 }
 
 /**
- * Puts a watch on every register of `state` for the duration of one exit handler: each
- * `value()` and `charge()` is reported to `observe` with whether the exit's `mtd` allows it
- * (reads need the group in `mtd`, writes need it too and may not touch `QUAL`; `CTRL` is
- * writable whenever the handler's reply sets it, so it counts as allowed for writes). Returns
- * the function that takes the watch off again (the state must be released before it is written
- * back).
+ * A view of `state` for one exit handler that reports every register access to `observe`, with
+ * whether the exit's `mtd` allows it: reads need the group in `mtd`; writes need it too and may
+ * not touch `QUAL` (read-only); `CTRL` is write-only and always writable (a reply may set it).
+ * The view is a proxy: the state itself is untouched, so nothing needs to be undone before the
+ * state is written back.
  *
  * @example
  * ```ts
- * const release = watchVcpuState(state, exitMtd, (a) => { if (!a.allowed) violations.push(a) });
- * try { handler(state) } finally { release() }
+ * const view = watchVcpuState(state, exitMtd, (a) => { if (!a.allowed) violations.push(a) });
+ * handler(view);
  * ```
  */
-export function watchVcpuState(
-  state: Vcpu_state,
-  mtd: number,
-  observe: (a: Register_access) => void,
-): () => void {
-  const target = state as unknown as Record<string, Register_like>;
-  const originals: [string, Register_like][] = [];
-  for (const [name, group] of Object.entries(REGISTER_MTD)) {
-    const reg = target[name];
-    if (reg === undefined) continue;
-    originals.push([name, reg]);
-    const readable = (mtd & group) !== 0 && group !== MTD.CTRL;
-    const writable = group === MTD.CTRL || ((mtd & group) !== 0 && group !== MTD.QUAL);
-    const watched: Register_like = {
-      value: () => {
-        observe({ register: name, kind: 'read', group, allowed: readable });
-        return reg.value();
-      },
-      charge: (v) => {
-        observe({ register: name, kind: 'write', group, allowed: writable });
-        reg.charge(v);
-      },
-      charged: () => reg.charged(),
-    };
-    Object.defineProperty(state, name, { value: watched, configurable: true, writable: true });
-  }
-  return () => {
-    for (const [name, reg] of originals) {
-      Object.defineProperty(state, name, { value: reg, configurable: true, writable: true });
-    }
-  };
+export function watchVcpuState(state: Vcpu_state, mtd: number, observe: (a: Register_access) => void): Vcpu_state {
+  const wrappers = new Map<string, Register_like>();
+  return new Proxy(state, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof prop !== 'string') return value;
+      const group = REGISTER_MTD[prop];
+      if (group === undefined) return value;
+      let w = wrappers.get(prop);
+      if (w !== undefined) return w;
+      const reg = value as Register_like;
+      const readable = (mtd & group) !== 0 && group !== MTD.CTRL;
+      const writable = group === MTD.CTRL || ((mtd & group) !== 0 && group !== MTD.QUAL);
+      w = {
+        value: () => {
+          observe({ register: prop, kind: 'read', group, allowed: readable });
+          return reg.value();
+        },
+        charge: (v) => {
+          observe({ register: prop, kind: 'write', group, allowed: writable });
+          reg.charge(v);
+        },
+        charged: () => reg.charged(),
+      };
+      wrappers.set(prop, w);
+      return w;
+    },
+  });
 }

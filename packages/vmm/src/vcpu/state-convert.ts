@@ -121,8 +121,8 @@ function segIn(x: SegmentState): Segment {
 
 /**
  * Charges a loader's initial CPU state (the STARTUP exit of the boot vCPU): every register it
- * defines, plus a clean slate for the rest of the architectural state (EFER, DR7, SYSENTER,
- * no pending event, active).
+ * defines, plus a clean slate for the rest of the architectural state (DR7, SYSENTER, no
+ * pending event, active). EFER stays as the kernel's initial VMCB has it (SVME set).
  */
 export function chargeInitialState(s: Vcpu_state, c: InitialCpuState): void {
   s.ax.charge(c.eax >>> 0);
@@ -153,7 +153,6 @@ export function chargeInitialState(s: Vcpu_state, c: InitialCpuState): void {
   s.sysenter_cs.charge(0);
   s.sysenter_sp.charge(0);
   s.sysenter_ip.charge(0);
-  s.efer.charge(0);
   s.inj_info.charge(0);
   s.inj_error.charge(0);
   s.intr_state.charge(0);
