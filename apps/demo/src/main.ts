@@ -63,7 +63,9 @@ export function main(argv: readonly string[], out: Sink, err: Sink, host: Demo_h
   }
   const memoryMiB = opts.memoryMiB ?? (opts.guest === undefined ? BUNDLED_GUEST_MIB : DEFAULT_MEMORY_MIB);
   const name = opts.guest === undefined ? 'the bundled guest (demo.bin)' : basename(file);
-  const mode = opts.separatePd ? 'in a PD of its own (Vcpu_other_pd)' : 'colocated with the VMM (Vcpu_same_pd)';
+  const mode = opts.separatePd
+    ? 'in a PD of its own (Vcpu_other_pd)'
+    : 'colocated with the VMM (Vcpu_same_pd)';
   err(
     `genode-ts-demo: booting ${name} with ${memoryMiB} MiB of RAM and ${opts.cpus} vCPU${opts.cpus === 1 ? '' : 's'}, ${mode}, on NOVA on x86-core\n`,
   );
@@ -106,7 +108,8 @@ export function main(argv: readonly string[], out: Sink, err: Sink, host: Demo_h
   });
   if (run.failure !== undefined) {
     const f = run.failure;
-    const what = f instanceof LoaderError ? 'cannot load' : f instanceof VmmError ? 'cannot run' : 'cannot start';
+    const what =
+      f instanceof LoaderError ? 'cannot load' : f instanceof VmmError ? 'cannot run' : 'cannot start';
     for (const l of run.log) if (l.includes('Error')) err(`${l}\n`);
     err(`genode-ts-demo: ${what} ${name}: ${f.code}: ${oneLine(f.message)}\n`);
     return 2;
@@ -114,7 +117,9 @@ export function main(argv: readonly string[], out: Sink, err: Sink, host: Demo_h
   const vmm = run.vmm;
   if (vmm !== undefined && opts.trace.includes('npt')) {
     const more = run.tracer.nptExits - Math.min(run.tracer.nptExits, TRACED_NPT_FAULTS);
-    err(`npt: (the first ${Math.min(run.tracer.nptExits, TRACED_NPT_FAULTS)} NPT faults; ${more} more not traced)\n`);
+    err(
+      `npt: (the first ${Math.min(run.tracer.nptExits, TRACED_NPT_FAULTS)} NPT faults; ${more} more not traced)\n`,
+    );
   }
   err(`\n${formatReport(run).join('\n')}\n`);
   return exitStatus(vmm?.result());

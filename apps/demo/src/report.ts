@@ -53,7 +53,9 @@ function layoutLines(entries: readonly Layout_entry[], indent: string): string[]
   for (const e of entries) {
     const range = `[${hex(e.base)}, ${hex(e.base + e.size)})`;
     const what = e.role !== '' ? e.role : e.label;
-    out.push(`${indent}${range.padEnd(28)} ${bytes(e.size).padStart(10)}  ${e.kind.padEnd(8)} ${e.rights}  ${what}`.trimEnd());
+    out.push(
+      `${indent}${range.padEnd(28)} ${bytes(e.size).padStart(10)}  ${e.kind.padEnd(8)} ${e.rights}  ${what}`.trimEnd(),
+    );
     if (e.inner.length === 0) continue;
     if (e.inner.length > 6) {
       const total = e.inner.reduce((n, x) => n + x.size, 0);

@@ -11,8 +11,8 @@ import {
   type Guest_image,
   LoaderError,
   Vmm,
-  VmmError,
   type Vmm_trace,
+  VmmError,
 } from '@genode-ts/vmm';
 import { Demo_tracer } from './demo-tracer.js';
 import { type Layout_entry, vmmLayout } from './layout.js';

@@ -114,7 +114,12 @@ describe('the bundled guest (apps/demo/guests/demo.bin) in the colocated VMM', (
   it('maps the seed’s way: the reservation at 0x1000, guest RAM in the window, G nodes at the guest-physical slots', () => {
     const vmm = colo.run.vmm!;
     const layout = colo.run.layout;
-    expect(layout[0]).toMatchObject({ base: 0x1000, size: (16 << 20) - 0x1000, offset: 0x1000, kind: 'MANAGED' });
+    expect(layout[0]).toMatchObject({
+      base: 0x1000,
+      size: (16 << 20) - 0x1000,
+      offset: 0x1000,
+      kind: 'MANAGED',
+    });
     expect(layout[0]!.inner).toEqual([]); // nothing attached into the reservation
     const win = layout.find((e) => e.base === vmm.memory.window_base())!;
     expect(win.inner.map((x) => [x.base, x.size, x.kind])).toEqual([[0, 16 << 20, 'RAM']]);
@@ -144,6 +149,8 @@ describe('the bundled guest (apps/demo/guests/demo.bin) in the colocated VMM', (
 
 interface Case {
   readonly name: string;
+  /** Corpus folder (default packages/vmm/guests). */
+  readonly dir?: string;
   readonly result: Vmm_result['kind'];
   readonly counts: Record<string, unknown>;
   readonly budget?: number;
@@ -158,6 +165,35 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  {
+    // CPUID, string I/O through the invalid-state path, MSRs with #GP, a timer interrupt while the
+    // guest computes (the timer thread recalls the vCPU), and the interrupt window (VINTR)
+    name: 'exits',
+    dir: 'apps/demo/guests',
+    result: 'debug-exit',
+    counts: {
+      exits: {
+        '0x64': 1,
+        '0x72': 1,
+        '0x7b': 1072,
+        '0x7c': 3,
+        '0xfc': 1,
+        '0xfd': 2,
+        '0xfe': 1,
+        '0xff': 4,
+      },
+      injected: 4,
+      io: [527, 584],
+      instructions: 4_515_140,
+    },
+    twice: true,
+    check: (o) => {
+      const s = o.run.vmm!.stats;
+      expect(s.stringIo).toBe(2);
+      expect(s.windows).toBe(1);
+      expect(s.recalls).toBe(4);
+    },
+  },
   {
     // polls LSR.DR for host input that arrives at the line rate (115200 baud: 86.8 µs a byte)
     name: 'io-echo',
@@ -195,7 +231,10 @@ const CASES: Case[] = [
     // 4 MiB guest pages above 4 MiB: the NPT blocks are the largest co-aligned ones inside RAM
     name: 'highmem-4m',
     result: 'debug-exit',
-    counts: { exits: { '0x7b': 1064, '0xfc': 4, '0xfe': 1 }, blocks: { '1M': 1, '4M': 1, '8M': 1, '16M': 1 } },
+    counts: {
+      exits: { '0x7b': 1064, '0xfc': 4, '0xfe': 1 },
+      blocks: { '1M': 1, '4M': 1, '8M': 1, '16M': 1 },
+    },
     twice: true,
   },
   {
@@ -213,7 +252,11 @@ const CASES: Case[] = [
     name: 'runaway',
     result: 'runaway',
     budget: 5_000_000,
-    counts: { exits: { '0x7b': 50, '0xfc': 1, '0xfe': 1, '0xff': 1 }, instructions: 5_000_000, virtualUs: 5_000 },
+    counts: {
+      exits: { '0x7b': 50, '0xfc': 1, '0xfe': 1, '0xff': 1 },
+      instructions: 5_000_000,
+      virtualUs: 5_000,
+    },
     twice: true,
     check: (o) => {
       const r = o.result as Extract<Vmm_result, { kind: 'runaway' }>;
@@ -223,14 +266,17 @@ const CASES: Case[] = [
   },
 ];
 
-describe.each(CASES)('focused guest $name (packages/vmm/guests)', (c) => {
-  const { expected } = guest('packages/vmm/guests', c.name);
-  const colo = boot('packages/vmm/guests', c.name, true, c.budget !== undefined ? { budget: c.budget } : {});
+describe.each(CASES)('focused guest $name', (c) => {
+  const dir = c.dir ?? 'packages/vmm/guests';
+  const { expected } = guest(dir, c.name);
+  const opts = c.budget !== undefined ? { budget: c.budget } : {};
+  const colo = boot(dir, c.name, true, opts);
 
   it('gives the expected serial output and ending', () => {
     expect(colo.serial).toBe(expected.serial);
     expect(colo.result?.kind).toBe(c.result);
-    if (expected.exit.kind === 'debug-exit') expect(colo.result).toEqual({ kind: 'debug-exit', value: expected.exit.value });
+    if (expected.exit.kind === 'debug-exit')
+      expect(colo.result).toEqual({ kind: 'debug-exit', value: expected.exit.value });
     expect(colo.violations).toEqual([]);
     c.check?.(colo);
   });
@@ -243,11 +289,11 @@ describe.each(CASES)('focused guest $name (packages/vmm/guests)', (c) => {
   });
 
   it('counts the same in a PD of its own (and in a second run)', () => {
-    const sep = boot('packages/vmm/guests', c.name, false, c.budget !== undefined ? { budget: c.budget } : {});
+    const sep = boot(dir, c.name, false, opts);
     expect(sep.serial).toBe(expected.serial);
     expect(sep.counts).toEqual(colo.counts);
     if (c.twice) {
-      const again = boot('packages/vmm/guests', c.name, true, c.budget !== undefined ? { budget: c.budget } : {});
+      const again = boot(dir, c.name, true, opts);
       expect(again.counts).toEqual(colo.counts);
     }
   });

@@ -293,7 +293,9 @@ const ioio: Exit_handler<Vcpu_context> = {
     } else {
       vmm.board.io.write(a.port, a.size, ax & mask);
       vmm.stats.ioWrites++;
-      trace?.(`vcpu${ctx.index} out ${portName(a.port)} <- 0x${((ax & mask) >>> 0).toString(16)} (${a.size})`);
+      trace?.(
+        `vcpu${ctx.index} out ${portName(a.port)} <- 0x${((ax & mask) >>> 0).toString(16)} (${a.size})`,
+      );
     }
     skip(s, a.instLen);
     if (vmm.stopped()) return false;

@@ -35,6 +35,13 @@ import { Vmm_stats } from './vmm-stats.js';
  * kernel-nova's default rate (1 GHz TSC, one tick per instruction).
  */
 export const DEFAULT_RUNAWAY_US = 200_000;
+/**
+ * Longest sleep of the timer thread while a vCPU runs guest code: a device timer programmed
+ * during an exit (after the timer thread went to sleep) is noticed at most this late, since a
+ * sleep cannot be cut short (genode-base has no timed wait). 100 µs = 100,000 guest
+ * instructions at one instruction per nanosecond.
+ */
+export const TIMER_GRANULE_US = 100;
 /** Priority of the VMM's timer thread (above the vCPUs' default 64, so device events preempt guest code). */
 export const VMM_TIMER_PRIORITY = 96;
 
@@ -490,6 +497,7 @@ export class Vmm implements Vmm_services {
       let wait = Number.POSITIVE_INFINITY;
       for (const v of this.vcpus) {
         if (v.state !== 'running') continue;
+        wait = Math.min(wait, TIMER_GRANULE_US);
         if (v.index === 0 && this.board.pins.intr && !v.injection.window) this.#recall(v);
         const left = v.lastExitUs + this.runawayUs - now;
         if (left <= 0) {

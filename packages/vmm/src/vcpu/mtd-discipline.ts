@@ -99,7 +99,11 @@ interface Register_like {
  * handler(view);
  * ```
  */
-export function watchVcpuState(state: Vcpu_state, mtd: number, observe: (a: Register_access) => void): Vcpu_state {
+export function watchVcpuState(
+  state: Vcpu_state,
+  mtd: number,
+  observe: (a: Register_access) => void,
+): Vcpu_state {
   const wrappers = new Map<string, Register_like>();
   return new Proxy(state, {
     get(target, prop, receiver) {
