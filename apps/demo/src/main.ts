@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { formatGenodeTrace } from '@genode-ts/kernel-nova';
-import { LoaderError, VmmError } from '@genode-ts/vmm';
+import { LoaderError, pcMemoryMap, planGuest, VmmError } from '@genode-ts/vmm';
 import { type DemoOptions, parseArgs, USAGE, UsageError } from './args.js';
 import { exitStatus, formatReport } from './report.js';
 import { runGuest } from './run-guest.js';
@@ -63,6 +63,14 @@ export function main(argv: readonly string[], out: Sink, err: Sink, host: Demo_h
   }
   const memoryMiB = opts.memoryMiB ?? (opts.guest === undefined ? BUNDLED_GUEST_MIB : DEFAULT_MEMORY_MIB);
   const name = opts.guest === undefined ? 'the bundled guest (demo.bin)' : basename(file);
+  // A bad image is refused before anything boots (the VMM checks it again when it loads it).
+  try {
+    planGuest(pcMemoryMap(memoryMiB << 20), { kind: 'auto', image });
+  } catch (e) {
+    if (!(e instanceof LoaderError)) throw e;
+    err(`genode-ts-demo: cannot load ${file}: ${e.code}: ${oneLine(e.message)}\n`);
+    return 2;
+  }
   const mode = opts.separatePd
     ? 'in a PD of its own (Vcpu_other_pd)'
     : 'colocated with the VMM (Vcpu_same_pd)';

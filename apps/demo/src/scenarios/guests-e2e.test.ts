@@ -130,6 +130,8 @@ describe('the bundled guest (apps/demo/guests/demo.bin) in the colocated VMM', (
     for (const gpa of [0x100000, 0x4ab000, 0xfff000]) {
       const g = k.lookupGuest(kvm, gpa)!;
       expect(g.phys).toBe(k.lookup(kvm.vmm, vmm.memory.local(gpa))!.phys);
+      // the 1:1 shadow: VMM-local X is guest-physical X (the range the reservation kept free)
+      expect(k.lookup(kvm.vmm, gpa)?.phys).toBe(g.phys);
     }
     // [2, 4) MiB was never touched by the guest: no guest mapping
     expect(k.lookupGuest(kvm, 0x200000)).toBeUndefined();
@@ -141,6 +143,9 @@ describe('the bundled guest (apps/demo/guests/demo.bin) in the colocated VMM', (
     expect(sep.counts).toEqual(colo.counts);
     const kvm = sep.run.vmm!.vm.kernel_vm();
     expect(kvm.pd).not.toBe(kvm.vmm);
+    // the guest's pages live in the VM's PD: no shadow in the VMM's address space
+    expect(sep.run.kernel.lookupGuest(kvm, 0x100000)).toBeDefined();
+    expect(sep.run.kernel.lookup(kvm.vmm, 0x100000)).toBeUndefined();
     expect(sep.run.layout.some((e) => e.base === 0x1000)).toBe(false); // no reservation
     const again = boot('apps/demo/guests', 'demo', true);
     expect(again.counts).toEqual(colo.counts);
