@@ -40,6 +40,10 @@ export interface Guest_run_options {
   readonly onLog?: (line: string) => void;
   /** Watch the exit handlers' MTD discipline (tests): `true` throws on a violation. */
   readonly strict?: boolean | Exit_dispatcher_options;
+  /** The vCPU engine (default: a fresh `x86VcpuEngine()`); benchmarks read its counters during the run. */
+  readonly engine?: X86VcpuEngine;
+  /** Largest NPT block the VMM delegates, log2 (benchmarks: 12 = page by page). */
+  readonly nptBlockLimitLog2?: number;
   /** Called after every slice of virtual time the system ran (the demo flushes output there). */
   readonly onSlice?: () => void;
   /** Performance clock for the wall time (default: none, wall time 0). */
@@ -80,7 +84,7 @@ export const SLICE_US = 10_000;
  * VMM, and runs it until the VM stops (or nothing can run any more).
  */
 export function runGuest(o: Guest_run_options): Guest_run {
-  const engine = x86VcpuEngine();
+  const engine = o.engine ?? x86VcpuEngine();
   const tracer = new Demo_tracer(o.nptChains ?? 0, o.onNptRecord);
   let kernel: NovaGenodeKernel | undefined;
   // The machine: guest RAM, the VMM's own needs, core, and a kernel pool sized for the page
@@ -112,6 +116,7 @@ export function runGuest(o: Guest_run_options): Guest_run {
             // 1 GHz virtual TSC: ticks per instruction / 1000 = µs per instruction
             runawayUs: Math.max(1, Math.ceil((o.budgetInstructions * engine.ticksPerInstruction) / 1000)),
             ...(o.input !== undefined ? { input: o.input } : {}),
+            ...(o.nptBlockLimitLog2 !== undefined ? { nptBlockLimitLog2: o.nptBlockLimitLog2 } : {}),
             ...(o.onSerial !== undefined ? { onSerial: o.onSerial } : {}),
             ...(o.onLog !== undefined ? { log: o.onLog } : {}),
             ...(o.trace !== undefined ? { trace: o.trace } : {}),

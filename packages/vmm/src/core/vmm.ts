@@ -84,6 +84,11 @@ export interface Vmm_options {
   readonly interactive?: boolean;
   /** Watch every handler's register accesses against its MTD (tests; default false). */
   readonly strict?: boolean | Exit_dispatcher_options;
+  /**
+   * Largest NPT block to delegate, as log2 of its size (default: whatever the kernel delegates).
+   * 12 maps page by page — Seoul's path without large blocks, for measuring the per-fault cost.
+   */
+  readonly nptBlockLimitLog2?: number;
   /** CPUID identity (default x86-core's). */
   readonly cpuid?: Partial<CpuidConfig>;
   /** VMM messages (default `env.log`). */
@@ -389,7 +394,7 @@ export class Vmm implements Vmm_services {
       this.stats.vmmFaults++;
       yield* lm.read8(page);
     }
-    const maxLog2 = this.env.kernel.maxMapLog2;
+    const maxLog2 = Math.min(this.env.kernel.maxMapLog2, this.options.nptBlockLimitLog2 ?? 64);
     const bound = chooseNptBlock({ gpa, region, maxLog2 });
     // the VMM's mapping around the page, up to the bound: grow while every page is present
     let lo = page;
