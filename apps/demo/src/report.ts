@@ -98,8 +98,9 @@ export function formatReport(run: Guest_run): string[] {
         .map(([l, n]) => `${sizeName(2 ** l)} x${n}`)
         .join(', ')
     : '';
+  const total = faults?.[1].faults ?? 0;
   lines.push(
-    `VMM page faults resolved by core: ${faults?.[1].faults ?? 0} (${mapped || 'nothing'} mapped into the VMM); ${s.vmmFaults} of them raised by the NPT handler's touch`,
+    `VMM page faults resolved by core: ${total} (${mapped || 'nothing'} mapped into the VMM): ${s.vmmFaults} by the NPT handler's touch, ${total - s.vmmFaults} by loading the guest`,
   );
   lines.push(
     `port I/O: ${grouped(s.ioReads)} reads, ${grouped(s.ioWrites)} writes (${s.stringIo} string instructions emulated); interrupts injected: ${s.injected}, window requests: ${s.windows}, recalls: ${s.recalls}; serial bytes: ${grouped(vmm.serialBytes)}`,
