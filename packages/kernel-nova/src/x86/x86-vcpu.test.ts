@@ -272,6 +272,13 @@ describe('x86VcpuEngine: one vCPU', () => {
     expect(v.cpu.r32[0]).toBe(2_000_010 - 500);
   });
 
+  it('forgets a destroyed vCPU (the kernel destroyed its EC)', () => {
+    const { v, engine } = machine();
+    expect(engine.vcpus).toEqual([v]);
+    v.destroy();
+    expect(engine.vcpus).toEqual([]);
+  });
+
   it('refuses a bad configuration', () => {
     expect(() => x86VcpuEngine({ ticksPerInstruction: 0 })).toThrow(KernelNovaError);
     expect(() => x86VcpuEngine({ ticksPerInstruction: 1.5 })).toThrow(/positive integer/);
