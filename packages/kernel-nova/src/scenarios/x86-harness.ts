@@ -62,6 +62,8 @@ export interface VmmOptions {
   /** Priority and quantum (µs) of the vCPU's SC. */
   readonly prio?: number;
   readonly quantum?: number;
+  /** Kernel-memory quota of the guest PD in pages (default 256). */
+  readonly quota?: number;
 }
 
 /** The portal MTD the scenarios use: everything, with qualifications. */
@@ -72,7 +74,7 @@ export const VMM_MTD: number = MTD_ALL | Mtd.QUAL | Mtd.INJ | Mtd.STA | Mtd.TSC;
  * delegated into the guest PD at evt (0) + reason, the pause SM, the vCPU, and its SC.
  */
 export function* vmm(sys: Sys, onExit: ExitHandler, o: VmmOptions = {}): Blocking<void> {
-  ok(yield* sys.createPd(GUEST, PD, undefined, { upper: 256 }), 'guest PD');
+  ok(yield* sys.createPd(GUEST, PD, undefined, { upper: o.quota ?? 256 }), 'guest PD');
   ok(yield* sys.createEc(HANDLER, PD, { utcb: utcbAddr(), sp: 0x1000 }), 'handler EC');
   const ip = sys.entry(function* (s) {
     const reason = s.regs.rdi;

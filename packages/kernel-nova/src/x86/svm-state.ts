@@ -10,7 +10,7 @@
  */
 import { type Cpu, Seg } from '@genode-ts/x86-core';
 import { Mtd } from '../mtd.js';
-import { copyVcpuState, type Segment, type VcpuState } from '../vcpu-state.js';
+import type { Segment, VcpuState } from '../vcpu-state.js';
 
 /** x86-core's SYSENTER MSR numbers (IA32_SYSENTER_CS/ESP/EIP). */
 const SYSENTER_CS = 0x174;
@@ -32,8 +32,45 @@ function writeSeg(c: Cpu, seg: number, s: Segment): void {
   c.loadSegmentCache(seg, s.sel & 0xffff, s.base % 2 ** 32, s.limit % 2 ** 32, s.ar & 0xfff);
 }
 
+/** Copy the groups of `mtd` the processor has no registers for (field by field: this is hot). */
+function copyExtra(dst: VcpuState, src: VcpuState, mtd: number): void {
+  if (mtd & Mtd.R8_R15) {
+    dst.r8 = src.r8;
+    dst.r9 = src.r9;
+    dst.r10 = src.r10;
+    dst.r11 = src.r11;
+    dst.r12 = src.r12;
+    dst.r13 = src.r13;
+    dst.r14 = src.r14;
+    dst.r15 = src.r15;
+  }
+  if (mtd & Mtd.PDPTE) {
+    dst.pdpte0 = src.pdpte0;
+    dst.pdpte1 = src.pdpte1;
+    dst.pdpte2 = src.pdpte2;
+    dst.pdpte3 = src.pdpte3;
+  }
+  if (mtd & Mtd.SYSCALL_SWAPGS) {
+    dst.star = src.star;
+    dst.lstar = src.lstar;
+    dst.cstar = src.cstar;
+    dst.sfmask = src.sfmask;
+    dst.kernelGsBase = src.kernelGsBase;
+  }
+  if (mtd & Mtd.TPR) {
+    dst.tpr = src.tpr;
+    dst.tprThreshold = src.tprThreshold;
+  }
+  if (mtd & Mtd.TSC_AUX) dst.tscAux = src.tscAux;
+  if (mtd & Mtd.XSAVE) {
+    dst.xcr0 = src.xcr0;
+    dst.xss = src.xss;
+  }
+}
+
 function msr(c: Cpu, n: number): number {
-  return Number((c.msrs.get(n) ?? 0n) & 0xffffffffn);
+  const v = c.msrs.get(n);
+  return v === undefined ? 0 : Number(v) % 2 ** 32;
 }
 
 /** Copy the architectural groups of `mtd` from the processor into `into`. */
@@ -101,7 +138,12 @@ export function loadArchState(c: Cpu, into: VcpuState, mtd: number, extra: VcpuS
     into.sysenterRsp = msr(c, SYSENTER_ESP);
     into.sysenterRip = msr(c, SYSENTER_EIP);
   }
-  if (mtd & EXTRA_GROUPS) copyVcpuState(into, extra, mtd & EXTRA_GROUPS);
+  if (mtd & EXTRA_GROUPS) copyExtra(into, extra, mtd);
+}
+
+/** The low 32 bits of a 64-bit state value, as the processor's signed register content. */
+function lo(v: number): number {
+  return (v % 2 ** 32) | 0;
 }
 
 /**
@@ -112,7 +154,6 @@ export function loadArchState(c: Cpu, into: VcpuState, mtd: number, extra: VcpuS
  */
 export function storeArchState(c: Cpu, from: VcpuState, mtd: number, extra: VcpuState): void {
   const r = c.r32;
-  const lo = (v: number): number => (v % 2 ** 32) | 0;
   if (mtd & Mtd.ACDB) {
     r[0] = lo(from.rax);
     r[1] = lo(from.rcx);
@@ -188,5 +229,5 @@ export function storeArchState(c: Cpu, from: VcpuState, mtd: number, extra: Vcpu
     c.setCpl(c.v86Mode ? 3 : c.protectedMode ? (c.segAttr[Seg.SS]! >> 5) & 3 : 0);
   }
   if (paging) c.flushTlb();
-  if (mtd & EXTRA_GROUPS) copyVcpuState(extra, from, mtd & EXTRA_GROUPS);
+  if (mtd & EXTRA_GROUPS) copyExtra(extra, from, mtd);
 }

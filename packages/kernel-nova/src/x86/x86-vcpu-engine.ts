@@ -31,11 +31,12 @@ export interface X86VcpuEngineOptions {
  * buffer — guest RAM is host frames, never a copy — and one decoded-code cache.
  */
 export class X86VcpuEngine implements VcpuEngine {
-  /** The vCPUs in creation order. */
+  /** The live vCPUs in creation order (a destroyed vCPU EC leaves the list). */
   readonly vcpus: X86Vcpu[] = [];
   readonly ticksPerInstruction: number;
   private readonly options: X86VcpuEngineOptions;
   private readonly memories = new Map<PhysicalMemory, X86PhysicalMemory>();
+  private created = 0;
 
   constructor(options: X86VcpuEngineOptions = {}) {
     const k = options.ticksPerInstruction ?? 1;
@@ -74,7 +75,11 @@ export class X86VcpuEngine implements VcpuEngine {
     const v = new X86Vcpu(port, {
       memory: this.memoryFor(port.guest.memory),
       ticksPerInstruction: this.ticksPerInstruction,
-      apicId: this.vcpus.length,
+      apicId: this.created++,
+      onDestroy: (x) => {
+        const i = this.vcpus.indexOf(x);
+        if (i >= 0) this.vcpus.splice(i, 1);
+      },
       ...(o.cpuid === undefined ? {} : { cpuid: o.cpuid }),
       ...(o.compileThreshold === undefined ? {} : { compileThreshold: o.compileThreshold }),
     });

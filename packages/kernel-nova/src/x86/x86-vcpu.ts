@@ -58,6 +58,8 @@ export interface X86VcpuConfig {
   readonly compileThreshold?: number;
   /** Initial APIC ID (CPUID leaf 1). */
   readonly apicId: number;
+  /** Called when the kernel destroys the vCPU EC (the engine forgets it). */
+  readonly onDestroy?: (v: X86Vcpu) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ export class X86Vcpu implements VcpuBackend {
   windowRequested = false;
   private readonly memory: X86PhysicalMemory;
   private readonly k: number;
+  private readonly onDestroy: ((v: X86Vcpu) => void) | undefined;
   /** State this processor has no registers for (r8–r15, PDPTEs, SYSCALL MSRs, ...). */
   private readonly extra = new VcpuState();
   /** EXITINTINFO of the exit being handled; `exitReason` < 0 once the handler replied. */
@@ -96,6 +99,7 @@ export class X86Vcpu implements VcpuBackend {
     this.port = port;
     this.memory = config.memory;
     this.k = config.ticksPerInstruction;
+    this.onDestroy = config.onDestroy;
     const guest = port.guest;
     this.cpu = new Cpu({
       memory: config.memory,
@@ -255,6 +259,8 @@ export class X86Vcpu implements VcpuBackend {
 
   destroy(): void {
     this.memory.detach(this.cpu);
+    this.seen.clear();
+    this.onDestroy?.(this);
   }
 
   /** `ctrl[1]` has VMRUN set (what a VMM must do at STARTUP, as Genode's vmm_x86 does). */
