@@ -53,6 +53,7 @@ describe('demo command line', () => {
       ['--memory', 'x'],
       ['--memory', '1'],
       ['--memory', '4096'],
+      ['--memory', '2048'],
       ['--cpus', '0'],
       ['--cpus', '65'],
       ['--trace', 'all'],

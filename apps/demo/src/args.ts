@@ -25,6 +25,12 @@ export const TRACE_KINDS = ['npt', 'exits', 'io'] as const;
 /** One of {@link TRACE_KINDS}. */
 export type TraceKind = (typeof TRACE_KINDS)[number];
 
+/**
+ * Largest guest RAM in MiB: the machine (guest RAM + 64 MiB for core, the VMM and the kernel) must
+ * stay below x86-core's 2 GiB physical-memory limit.
+ */
+export const MAX_MEMORY_MIB = 1920;
+
 /** Default runaway budget in millions of guest instructions. */
 export const DEFAULT_BUDGET_M = 200;
 
@@ -38,7 +44,7 @@ the VMM's messages and the final report go to stderr.
 options:
   --guest <file>     Multiboot kernel (ELF or a.out kludge) or flat binary (loaded at 0x7c00,
                      real mode) to boot (default: the bundled guest, apps/demo/guests/demo.bin)
-  --memory <MiB>     guest RAM in MiB, 2..2048 (default: 16 for the bundled guest, else 64)
+  --memory <MiB>     guest RAM in MiB, 2..${MAX_MEMORY_MIB} (default: 16 for the bundled guest, else 64)
   --separate-pd      run the VM in a PD of its own instead of colocated with the VMM
   --cpus <n>         number of vCPUs, 1..64 (default: 1; vCPUs other than 0 wait for INIT/SIPI)
   --trace <what>     npt: the seed's chain for the first NPT faults; exits: every exit;
@@ -100,7 +106,7 @@ export function parseArgs(argv: readonly string[]): DemoOptions {
         break;
       }
       case '--memory':
-        memoryMiB = intArg(flag, value(), 2, 2048);
+        memoryMiB = intArg(flag, value(), 2, MAX_MEMORY_MIB);
         break;
       case '--separate-pd':
         separatePd = true;

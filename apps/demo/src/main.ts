@@ -13,6 +13,7 @@ export const BUNDLED_GUEST: string = fileURLToPath(new URL('../guests/demo.bin',
 export const BUNDLED_GUEST_MIB = 16;
 /** Guest RAM for `--guest` without `--memory`. */
 export const DEFAULT_MEMORY_MIB = 64;
+const MIB = 1024 * 1024;
 /** How many NPT faults `--trace npt` follows step by step. */
 export const TRACED_NPT_FAULTS = 4;
 
@@ -65,7 +66,7 @@ export function main(argv: readonly string[], out: Sink, err: Sink, host: Demo_h
   const name = opts.guest === undefined ? 'the bundled guest (demo.bin)' : basename(file);
   // A bad image is refused before anything boots (the VMM checks it again when it loads it).
   try {
-    planGuest(pcMemoryMap(memoryMiB << 20), { kind: 'auto', image });
+    planGuest(pcMemoryMap(memoryMiB * MIB), { kind: 'auto', image });
   } catch (e) {
     if (!(e instanceof LoaderError)) throw e;
     err(`genode-ts-demo: cannot load ${file}: ${e.code}: ${oneLine(e.message)}\n`);
@@ -87,7 +88,7 @@ export function main(argv: readonly string[], out: Sink, err: Sink, host: Demo_h
   };
   const run = runGuest({
     guest: { kind: 'auto', image },
-    ram: memoryMiB << 20,
+    ram: memoryMiB * MIB,
     colocated: !opts.separatePd,
     cpus: opts.cpus,
     budgetInstructions: opts.budgetM * 1_000_000,
@@ -123,6 +124,8 @@ export function main(argv: readonly string[], out: Sink, err: Sink, host: Demo_h
     return 2;
   }
   const vmm = run.vmm;
+  // A VM that never stopped: Genode's log says why (a failed component, a failed exit handler)
+  if (vmm?.result() === undefined) for (const l of run.log) if (l.includes('Error')) err(`${l}\n`);
   if (vmm !== undefined && opts.trace.includes('npt')) {
     const more = run.tracer.nptExits - Math.min(run.tracer.nptExits, TRACED_NPT_FAULTS);
     err(
