@@ -34,6 +34,7 @@ export const MAX_MEMORY_MIB = 1920;
 /** Default runaway budget in millions of guest instructions. */
 export const DEFAULT_BUDGET_M = 200;
 
+/** The `--help` text. */
 export const USAGE: string = `usage: genode-ts-demo [options]
 
 Boots a guest in genode-ts's VMM (@genode-ts/vmm) — colocated with the VMM in one protection

@@ -10,6 +10,7 @@ import { runGuest } from './run-guest.js';
 
 /** The bundled guest (apps/demo/guests/demo.bin) and the RAM it needs. */
 export const BUNDLED_GUEST: string = fileURLToPath(new URL('../guests/demo.bin', import.meta.url));
+/** Guest RAM for the bundled guest without `--memory` (what it needs). */
 export const BUNDLED_GUEST_MIB = 16;
 /** Guest RAM for `--guest` without `--memory`. */
 export const DEFAULT_MEMORY_MIB = 64;

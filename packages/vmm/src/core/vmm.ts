@@ -163,6 +163,7 @@ export class Vmm_vcpu implements Vcpu_context {
     return resume;
   }
 
+  /** Adds a G delegation of `block` to the reply of the exit being handled. */
   delegate(block: Npt_block): void {
     this.#current!.delegate({ local: block.local, guest_phys: block.gpa, log2: block.log2 });
   }
@@ -349,6 +350,7 @@ export class Vmm implements Vmm_services {
     return undefined;
   }
 
+  /** The port-access trace (`trace.io`), or `undefined` when it is off. */
   get traceIo(): ((line: string) => void) | undefined {
     const t = this.options.trace;
     if (t?.io !== true) return undefined;
@@ -371,6 +373,7 @@ export class Vmm implements Vmm_services {
     if (ns > this.clock.now()) this.clock.advanceTo(ns);
   }
 
+  /** The backed region of guest-physical `gpa` ({@link Guest_memory.backed_region}); `undefined` = MMIO. */
   backedRegion(gpa: number): Backed_region | undefined {
     return this.memory.backed_region(gpa);
   }
@@ -385,6 +388,11 @@ export class Vmm implements Vmm_services {
     else yield* lm.read8(local);
   }
 
+  /**
+   * Seoul's `max_map_crd`: makes the VMM's page of `gpa` present (a touch — a VMM page fault core
+   * resolves — when `Nova::lookup` finds nothing), measures the VMM's own mapping around it, and
+   * returns the largest co-aligned block inside the region and that mapping ({@link chooseNptBlock}).
+   */
   *mapBlock(gpa: number, region: Backed_region): Blocking<Npt_block> {
     const lm = this.env.rm().local;
     const local = region.local + (gpa - region.gpa);
@@ -417,15 +425,21 @@ export class Vmm implements Vmm_services {
     return chooseNptBlock({ gpa, region, maxLog2, mapping: { virt: lo, size: hi - lo } });
   }
 
+  /** Emulates the instruction at the state's CS:EIP ({@link Guest_emulator.step}). */
   emulate(state: Vcpu_state): Blocking<EmulationResult> {
     return this.emulator.step(state);
   }
 
   /** The boot vCPU's initial state. */
+  /** The boot vCPU's initial state. */
   get initialState(): InitialCpuState {
     return this.plan.cpu;
   }
 
+  /**
+   * A vCPU waits in HLT: sleeps (virtual time) until the next device deadline; without one it
+   * blocks until host input or a stop (`interactive`), or returns false (nothing can wake it).
+   */
   *idle(ctx: Vcpu_context): Blocking<boolean> {
     const v = ctx as Vmm_vcpu;
     const deadline = this.clock.nextDeadline();
@@ -450,6 +464,7 @@ export class Vmm implements Vmm_services {
     this.#wakeTimer();
   }
 
+  /** One line per exit when `trace.exits` is on. */
   traceExit(vcpu: number, reason: number): void {
     const t = this.options.trace;
     if (t?.exits === true) t.line(`[${this.nowUs()} us] vcpu${vcpu} exit ${exitName(reason)}`);
