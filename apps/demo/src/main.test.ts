@@ -103,7 +103,7 @@ describe('genode-ts-demo', () => {
     expect(r.stderr).not.toContain('Virtual_reservation');
   });
 
-  it('boots a focused guest with input; parks additional vCPUs', () => {
+  it('boots a focused guest; parks additional vCPUs; traces exits and port accesses', () => {
     const r = cli([
       '--guest',
       join(vmmGuests, 'pit-irq.bin'),
@@ -113,15 +113,21 @@ describe('genode-ts-demo', () => {
       '2',
       '--trace',
       'exits',
+      '--trace',
+      'io',
     ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(expected(vmmGuests, 'pit-irq').serial);
     expect(r.stderr).toContain(
       'vmm: vCPU 1: waiting for INIT/SIPI (no local APIC is modelled), stays stopped',
     );
-    expect(
-      r.stderr.split('\n').filter((l) => l.startsWith('trace: ') && l.includes('HLT (0x78)')),
-    ).toHaveLength(10);
+    const trace = r.stderr.split('\n').filter((l) => l.startsWith('trace: '));
+    expect(trace.filter((l) => l.includes('exit HLT (0x78)'))).toHaveLength(10);
+    expect(trace.filter((l) => l.includes('exit I/O (IOIO) (0x7b)'))).toHaveLength(501);
+    // every serial byte is one OUT to COM1's transmit register, plus the divisor latch (DLL = 1)
+    const thr = trace.filter((l) => / vcpu0 out 0x03f8 <- 0x[0-9a-f]+ \(1\)$/.test(l));
+    expect(thr).toHaveLength(r.stdout.length + 1);
+    expect(thr[0]).toMatch(/<- 0x1 \(1\)$/);
   });
 
   it('stops a triple-faulting guest with its last state: status 1', () => {
