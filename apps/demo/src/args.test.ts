@@ -1,65 +1,75 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from './args.js';
-import { main } from './main.js';
+import { DEFAULT_BUDGET_M, parseArgs, UsageError, unescapeInput } from './args.js';
 
 describe('demo command line', () => {
   it('has defaults', () => {
     expect(parseArgs([])).toEqual({
       help: false,
       guest: undefined,
-      memoryMiB: 64,
+      memoryMiB: undefined,
       separatePd: false,
       cpus: 1,
       trace: [],
+      input: undefined,
+      budgetM: DEFAULT_BUDGET_M,
     });
   });
 
   it('parses every option, with and without =', () => {
     expect(
-      parseArgs(['--guest', 'k.bin', '--memory=128', '--separate-pd', '--cpus', '2', '--trace', 'npt']),
+      parseArgs([
+        '--guest',
+        'k.bin',
+        '--memory=128',
+        '--separate-pd',
+        '--cpus',
+        '2',
+        '--trace',
+        'npt',
+        '--trace=io',
+        '--trace',
+        'npt',
+        '--input',
+        'hi\\n',
+        '--budget=5',
+      ]),
     ).toEqual({
       help: false,
       guest: 'k.bin',
       memoryMiB: 128,
       separatePd: true,
       cpus: 2,
-      trace: ['npt'],
+      trace: ['npt', 'io'],
+      input: 'hi\n',
+      budgetM: 5,
     });
+    expect(parseArgs(['-h']).help).toBe(true);
   });
 
-  it('rejects wrong options with a one-line usage error', () => {
+  it('rejects wrong options with a usage error', () => {
     for (const argv of [
       ['--bogus'],
       ['--memory'],
       ['--memory', 'x'],
-      ['--memory', '0'],
+      ['--memory', '1'],
+      ['--memory', '4096'],
+      ['--memory', '2048'],
+      ['--cpus', '0'],
       ['--cpus', '65'],
       ['--trace', 'all'],
+      ['--trace'],
       ['--guest'],
+      ['--guest='],
+      ['--input'],
+      ['--budget', '0'],
+      ['guest.bin'],
     ]) {
-      expect(() => parseArgs(argv)).toThrow(UsageError);
+      expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError);
     }
   });
 
-  it('exits 2 with one line on stderr for a wrong option, 0 with usage otherwise', () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    expect(
-      main(
-        ['--nope'],
-        (s) => out.push(s),
-        (s) => err.push(s),
-      ),
-    ).toBe(2);
-    expect(out).toEqual([]);
-    expect(err.join('')).toBe('genode-ts-demo: unknown option: --nope (see --help)\n');
-    expect(
-      main(
-        ['--help'],
-        (s) => out.push(s),
-        (s) => err.push(s),
-      ),
-    ).toBe(0);
-    expect(out.join('')).toMatch(/^usage: genode-ts-demo/);
+  it('decodes escapes in --input', () => {
+    expect(unescapeInput('a\\tb\\r\\n\\x41\\\\')).toBe('a\tb\r\nA\\');
+    expect(unescapeInput('plain')).toBe('plain');
   });
 });

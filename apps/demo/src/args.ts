@@ -1,11 +1,17 @@
 /** Options of `genode-ts-demo`. */
 export interface DemoOptions {
   readonly help: boolean;
+  /** Guest image file; `undefined` = the bundled guest. */
   readonly guest: string | undefined;
-  readonly memoryMiB: number;
+  /** Guest RAM in MiB; `undefined` = the guest's own need (16 MiB for the bundled guest, else 64). */
+  readonly memoryMiB: number | undefined;
   readonly separatePd: boolean;
   readonly cpus: number;
-  readonly trace: readonly string[];
+  readonly trace: readonly TraceKind[];
+  /** Bytes queued for the guest's COM1 receiver before it starts. */
+  readonly input: string | undefined;
+  /** Runaway budget: guest instructions without any exit, in millions. */
+  readonly budgetM: number;
 }
 
 /** A wrong command line: the CLI prints the message on one line and exits with status 2. */
@@ -15,21 +21,43 @@ export class UsageError extends Error {
 }
 
 /** What `--trace` accepts. */
-export const TRACE_KINDS: readonly string[] = ['npt', 'exits', 'io'];
+export const TRACE_KINDS = ['npt', 'exits', 'io'] as const;
+/** One of {@link TRACE_KINDS}. */
+export type TraceKind = (typeof TRACE_KINDS)[number];
 
+/**
+ * Largest guest RAM in MiB: the machine (guest RAM + 64 MiB for core, the VMM and the kernel) must
+ * stay below x86-core's 2 GiB physical-memory limit.
+ */
+export const MAX_MEMORY_MIB = 1920;
+
+/** Default runaway budget in millions of guest instructions. */
+export const DEFAULT_BUDGET_M = 200;
+
+/** The `--help` text. */
 export const USAGE: string = `usage: genode-ts-demo [options]
 
-Boots a guest in genode-ts's VMM (@genode-ts/vmm), on the NOVA model (@genode-ts/kernel-nova),
-on the x86 core (@genode-ts/x86-core). Guest serial output goes to stdout; the VMM's messages
-and the final report go to stderr.
+Boots a guest in genode-ts's VMM (@genode-ts/vmm) — colocated with the VMM in one protection
+domain, as Genode's vmm/guest_memory.h set it up — on the NOVA model (@genode-ts/kernel-nova),
+on the x86 core (@genode-ts/x86-core). Guest serial output (COM1) goes to stdout byte for byte;
+the VMM's messages and the final report go to stderr.
 
 options:
-  --guest <file>     flat binary or Multiboot kernel to boot (default: the bundled guest)
-  --memory <MiB>     guest RAM in MiB, 1..3072 (default: 64)
+  --guest <file>     Multiboot kernel (ELF or a.out kludge) or flat binary (loaded at 0x7c00,
+                     real mode) to boot (default: the bundled guest, apps/demo/guests/demo.bin)
+  --memory <MiB>     guest RAM in MiB, 2..${MAX_MEMORY_MIB} (default: 16 for the bundled guest, else 64)
   --separate-pd      run the VM in a PD of its own instead of colocated with the VMM
-  --cpus <n>         number of vCPUs, 1..64 (default: 1)
-  --trace <what>     trace one of: ${TRACE_KINDS.join(', ')} (repeatable)
+  --cpus <n>         number of vCPUs, 1..64 (default: 1; vCPUs other than 0 wait for INIT/SIPI)
+  --trace <what>     npt: the seed's chain for the first NPT faults; exits: every exit;
+                     io: every port access (repeatable)
+  --input <text>     bytes queued for the guest's COM1 receiver (\\n, \\r, \\t and \\xHH escapes)
+  --budget <M>       stop a guest that runs <M> million instructions without any exit
+                     (default: ${DEFAULT_BUDGET_M})
   --help             print this text and exit
+
+exit status: 0 when the guest shut down through the debug-exit port with 0; 1 when it exited
+with another value, triple-faulted, ran away or halted for good; 2 for a wrong command line, an
+unreadable file or an image the loader refuses.
 `;
 
 function intArg(flag: string, value: string | undefined, min: number, max: number): number {
@@ -40,14 +68,27 @@ function intArg(flag: string, value: string | undefined, min: number, max: numbe
   return n;
 }
 
+/** Decodes `\n`, `\r`, `\t`, `\\` and `\xHH` in an `--input` text. */
+export function unescapeInput(text: string): string {
+  return text.replace(/\\(x[0-9a-fA-F]{2}|[nrt\\])/g, (_m, e: string) => {
+    if (e === 'n') return '\n';
+    if (e === 'r') return '\r';
+    if (e === 't') return '\t';
+    if (e === '\\') return '\\';
+    return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+  });
+}
+
 /** Parse the command line (without `node` and the script). Throws {@link UsageError}. */
 export function parseArgs(argv: readonly string[]): DemoOptions {
   let help = false;
   let guest: string | undefined;
-  let memoryMiB = 64;
+  let memoryMiB: number | undefined;
   let separatePd = false;
   let cpus = 1;
-  const trace: string[] = [];
+  let input: string | undefined;
+  let budgetM = DEFAULT_BUDGET_M;
+  const trace: TraceKind[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
@@ -66,7 +107,7 @@ export function parseArgs(argv: readonly string[]): DemoOptions {
         break;
       }
       case '--memory':
-        memoryMiB = intArg(flag, value(), 1, 3072);
+        memoryMiB = intArg(flag, value(), 2, MAX_MEMORY_MIB);
         break;
       case '--separate-pd':
         separatePd = true;
@@ -76,15 +117,24 @@ export function parseArgs(argv: readonly string[]): DemoOptions {
         break;
       case '--trace': {
         const v = value();
-        if (v === undefined || !TRACE_KINDS.includes(v)) {
+        if (v === undefined || !(TRACE_KINDS as readonly string[]).includes(v)) {
           throw new UsageError(`--trace takes one of ${TRACE_KINDS.join(', ')}`);
         }
-        trace.push(v);
+        if (!trace.includes(v as TraceKind)) trace.push(v as TraceKind);
         break;
       }
+      case '--input': {
+        const v = value();
+        if (v === undefined) throw new UsageError('--input needs a text');
+        input = unescapeInput(v);
+        break;
+      }
+      case '--budget':
+        budgetM = intArg(flag, value(), 1, 1_000_000);
+        break;
       default:
         throw new UsageError(`unknown option: ${raw} (see --help)`);
     }
   }
-  return { help, guest, memoryMiB, separatePd, cpus, trace };
+  return { help, guest, memoryMiB, separatePd, cpus, trace, input, budgetM };
 }

@@ -15,8 +15,10 @@ describe('demo guest (apps/demo/guests)', () => {
   };
 
   it('is listed with its source and binary', () => {
-    expect(manifest.guests.map((g) => g.name)).toEqual(['demo']);
-    expect(readFileSync(join(corpus, 'demo.asm'), 'utf8')).toContain('%include "multiboot.inc"');
+    expect(manifest.guests.map((g) => g.name)).toEqual(['demo', 'exits']);
+    for (const g of manifest.guests) {
+      expect(readFileSync(join(corpus, g.source), 'utf8')).toContain('%include "multiboot.inc"');
+    }
   });
 
   it('matches its recorded expected result', () => {
@@ -31,5 +33,15 @@ describe('demo guest (apps/demo/guests)', () => {
     expect(e.serial).toContain('read back 8 MiB: 0 mismatches');
     expect(e.agreed).toEqual(expect.arrayContaining(['qemu', 'v86']));
     expect(Number.isInteger(e.instructions)).toBe(true);
+  });
+
+  it('has the exit-path guest with its recorded expected result', () => {
+    const image = readFileSync(join(corpus, 'exits.bin'));
+    const e = JSON.parse(readFileSync(join(corpus, 'expected', 'exits.json'), 'utf8'));
+    expect(e.sha256).toBe(createHash('sha256').update(image).digest('hex'));
+    expect(e.exit).toEqual({ kind: 'debug-exit', value: 0 });
+    expect(e.serial).toContain('PASS all 11 checks\n');
+    // no reference raises #GP for a reserved MSR index (the SDM does): recorded as deviations
+    for (const r of ['qemu', 'v86', 'bochs']) expect(e.references[r].deviations).toHaveLength(2);
   });
 });

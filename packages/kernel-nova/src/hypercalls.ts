@@ -529,7 +529,7 @@ function ecCtrl(k: NovaKernel, cpu: Cpu, ec: Ec): Done {
       if (op === 6) {
         const mtd = lo32(toWord(r.rsi));
         v.backend?.load(v.state, mtd);
-        v.state.tscVal = k.now + v.state.tscOff;
+        v.state.tscVal = k.now;
         ec.utcb.loadVcpu(v.state, mtd, target.regs.dstPortal);
       } else {
         const mtd = ec.utcb.mtd;

@@ -134,3 +134,15 @@ export {
 export { segmentOffset, UTCB_DATA, UTCB_FPU, Utcb, UtcbField, type UtcbFieldName } from './utcb.js';
 export type { GuestSpace, VcpuBackend, VcpuEngine, VcpuExit, VcpuPort } from './vcpu-engine.js';
 export { copyVcpuState, SEGMENT_NAMES, type Segment, type SegmentName, VcpuState } from './vcpu-state.js';
+export {
+  Efer,
+  effectiveControls,
+  FORCE_CTRL0,
+  FORCE_CTRL1,
+  SVM_EXCEPTION_INTERCEPTS,
+  SvmCtrl0,
+  SvmCtrl1,
+  vmrunCheck,
+} from './x86/svm-controls.js';
+export { X86Vcpu, type X86VcpuConfig, type X86VcpuStats } from './x86/x86-vcpu.js';
+export { X86VcpuEngine, type X86VcpuEngineOptions, x86VcpuEngine } from './x86/x86-vcpu-engine.js';

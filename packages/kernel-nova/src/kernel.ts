@@ -994,6 +994,8 @@ export class NovaKernel {
         return n !== undefined && (n.sub & Sub.G) !== 0 && (n.perms & 1) !== 0;
       },
       memory: this.memory,
+      ioIn: (port, size) => this.ioBus?.in(port, size) ?? 2 ** (8 * size) - 1,
+      ioOut: (port, size, value) => this.ioBus?.out(port, size, value),
     };
   }
 
@@ -1413,7 +1415,8 @@ export class NovaKernel {
         v.state.qual0 = v.exitQual0;
         v.state.qual1 = v.exitQual1;
         v.state.instLen = v.exitInstLen;
-        v.state.tscVal = this.now + v.state.tscOff;
+        // tsc_val is the host TSC at the exit (G-kernel `rdtsc()`); the guest's is tsc_val + tsc_off.
+        v.state.tscVal = this.now;
         ec.utcb.loadVcpu(v.state, mtd, caller.regs.dstPortal);
       } else ec.utcb.loadExc(caller.regs, mtd);
     }
@@ -1661,6 +1664,16 @@ export class NovaKernel {
     let slice = Math.min(cpu.sc.left, this.vcpuSliceTicks);
     const t = this.timers.next();
     if (t !== Number.POSITIVE_INFINITY) slice = Math.min(slice, Math.max(1, t - this.now));
+    // A guest slice runs ahead atomically, so it must not run past the earliest moment anything
+    // else can act on this vCPU (a recall, a higher-priority SC, an interrupt): the next timer
+    // (above), and the other CPUs. One with work at this instant goes first; a busy one can act
+    // when its computation or guest slice ends. (Conservative synchronisation; the one case it
+    // cannot bound — two vCPUs entering guest mode at the same instant — is in the README.)
+    for (const c of this.cpus) {
+      if (c === cpu) continue;
+      if (c.mode === 'run' && !this.entersGuest(c)) return;
+      if (c.mode === 'busy' && c.busyEnd > this.now) slice = Math.min(slice, c.busyEnd - this.now);
+    }
     v.started = true;
     const exit = v.backend.run(Math.max(1, slice));
     v.pendingExit = exit;
@@ -1670,6 +1683,12 @@ export class NovaKernel {
       return;
     }
     this.deliverExit(ec);
+  }
+
+  /** Whether `c`'s next step is a vCPU entering guest mode (no host work at this instant). */
+  private entersGuest(c: Cpu): boolean {
+    const e = c.ec;
+    return e !== null && e.vcpu !== null && e.cont === Cont.VMRUN && !e.recall && !c.needResched;
   }
 
   private deliverExit(ec: Ec): void {

@@ -25,6 +25,7 @@ export class PhysicalMemory {
   readonly kernelStart: number;
   /** Optional device handler for frames beyond RAM. */
   mmio: MmioHandler | undefined = undefined;
+  private readonly writeListeners: ((addr: number, length: number) => void)[] = [];
   private readonly free: number[] = [];
   private next: number;
 
@@ -57,6 +58,19 @@ export class PhysicalMemory {
     return this.pages - this.next + this.free.length;
   }
 
+  /**
+   * Hear about every write the kernel makes to RAM on behalf of host code (user-mode stores,
+   * zeroed kernel pages): a vCPU engine that caches decoded guest code drops what those bytes
+   * held. Code that writes {@link bytes} or {@link view} directly must tell such caches itself.
+   */
+  onWrite(listener: (addr: number, length: number) => void): void {
+    this.writeListeners.push(listener);
+  }
+
+  private wrote(addr: number, length: number): void {
+    for (const l of this.writeListeners) l(addr, length);
+  }
+
   /** Take a zeroed page from the kernel pool; `undefined` when the pool is empty. */
   allocKernelPage(): number | undefined {
     let frame = this.free.pop();
@@ -65,6 +79,7 @@ export class PhysicalMemory {
       frame = this.next++;
     }
     this.bytes.fill(0, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE);
+    if (this.writeListeners.length > 0) this.wrote(frame * PAGE_SIZE, PAGE_SIZE);
     return frame;
   }
 
@@ -100,6 +115,7 @@ export class PhysicalMemory {
   /** Write `size` bytes (little-endian) at physical address `addr`. */
   write(addr: number, size: 1 | 2 | 4 | 8, value: number): void {
     if (addr + size <= this.buffer.byteLength) {
+      if (this.writeListeners.length > 0) this.wrote(addr, size);
       switch (size) {
         case 1:
           this.view.setUint8(addr, value);

@@ -242,6 +242,20 @@ export class Utcb {
     else this.view.setUint32(this.base + off, v >>> 0, true);
   }
 
+  /**
+   * Read a 64-bit field as a signed two's-complement number (exact within ±2^53): how the
+   * kernel reads `tsc_off`, which a VMM sets to a negative value to move the guest's TSC back.
+   */
+  signed(name: UtcbFieldName): number {
+    return Number(BigInt.asIntN(64, this.view.getBigUint64(this.base + UtcbField[name][0], true)));
+  }
+
+  /** Write a 64-bit field from a signed number (negative values in two's complement). */
+  setSigned(name: UtcbFieldName, v: number): void {
+    const b = Number.isSafeInteger(v) ? BigInt(v) : 0n;
+    this.view.setBigUint64(this.base + UtcbField[name][0], BigInt.asUintN(64, b), true);
+  }
+
   /** The MTD word of an event message / reply (same word as mr[0]). */
   get mtd(): number {
     return this.view.getUint32(this.base + UTCB_DATA, true);
@@ -399,7 +413,7 @@ export class Utcb {
     }
     if (mtd & Mtd.TSC) {
       this.set('tscVal', s.tscVal);
-      this.set('tscOff', s.tscOff);
+      this.setSigned('tscOff', s.tscOff);
     }
     if (mtd & Mtd.EFER) this.set('efer', s.efer);
     if (mtd & Mtd.PDPTE) {
@@ -484,7 +498,7 @@ export class Utcb {
       s.intrState = this.get('intrState');
       s.actvState = this.get('actvState');
     }
-    if (mtd & Mtd.TSC) s.tscOff += this.get('tscOff');
+    if (mtd & Mtd.TSC) s.tscOff += this.signed('tscOff');
     if (mtd & Mtd.EFER) s.efer = this.get('efer');
     if (mtd & Mtd.PDPTE) {
       s.pdpte0 = this.get('pdpte0');

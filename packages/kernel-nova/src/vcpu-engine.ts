@@ -15,6 +15,13 @@ export interface GuestSpace {
   ioPassThrough(port: number): boolean;
   /** Machine memory, to access a translated frame. */
   readonly memory: PhysicalMemory;
+  /**
+   * A guest IN from a pass-through port (one for which {@link ioPassThrough} is true): the
+   * host's port bus (`NovaKernel.ioBus`); all ones when nothing is attached.
+   */
+  ioIn?(port: number, size: 1 | 2 | 4): number;
+  /** A guest OUT to a pass-through port; ignored when nothing is attached. */
+  ioOut?(port: number, size: 1 | 2 | 4, value: number): void;
 }
 
 /** What the kernel tells an engine about the vCPU it is attached to. */

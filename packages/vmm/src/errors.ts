@@ -131,3 +131,21 @@ export class GuestMemoryError extends Error {
     this.code = code;
   }
 }
+
+/** Codes of {@link VmmError}. */
+export type VmmErrorCode =
+  /** A colocated VM's guest-physical range cannot be reserved in the VMM's address space. */
+  | 'RESERVATION_CONFLICT'
+  /** A VMM option is out of range (vCPU count, RAM size, a machine without a UART for input). */
+  | 'BAD_CONFIG';
+
+/** The VMM cannot be built as configured (before the VM runs). */
+export class VmmError extends Error {
+  override readonly name: string = 'VmmError';
+  readonly code: VmmErrorCode;
+
+  constructor(code: VmmErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}

@@ -29,6 +29,37 @@ export { GSI_COUNT, IrqBus, type IrqLine, type IrqReceiver, type Trigger } from 
 export { MMIO_SPACE_LIMIT, MmioBus } from './bus/mmio-bus.js';
 export { PORT_SPACE_SIZE, PortIoBus } from './bus/port-io-bus.js';
 export {
+  EXIT_HANDLERS,
+  EXIT_MTD,
+  type Vcpu_context,
+  type Vmm_result,
+  type Vmm_services,
+  vmmExitDispatcher,
+} from './core/exit-handlers.js';
+export { exitName } from './core/exit-names.js';
+export { Guest_emulator, type Guest_emulator_env } from './core/guest-emulator.js';
+export { FLAT_DEFAULT_ADDRESS, type Guest_image, type Guest_plan, planGuest } from './core/guest-image.js';
+export {
+  GUEST_WINDOW_SIZE,
+  Guest_memory,
+  type Guest_memory_options,
+  type Guest_region,
+  type Guest_region_kind,
+} from './core/guest-memory.js';
+export { formatSnapshot, type State_snapshot, snapshotState } from './core/state-snapshot.js';
+export { Virtual_reservation } from './core/virtual-reservation.js';
+export {
+  DEFAULT_RUNAWAY_US,
+  TIMER_GRANULE_US,
+  type Vcpu_run_state,
+  VMM_TIMER_PRIORITY,
+  Vmm,
+  type Vmm_options,
+  type Vmm_trace,
+  Vmm_vcpu,
+} from './core/vmm.js';
+export { sizeName, Vmm_stats } from './core/vmm-stats.js';
+export {
   type BooleanParamSpec,
   type DeviceContext,
   type DeviceDefinition,
@@ -67,6 +98,8 @@ export {
   type GuestMemoryErrorCode,
   LoaderError,
   type LoaderErrorCode,
+  VmmError,
+  type VmmErrorCode,
 } from './errors.js';
 export { type LinuxSetupHeader, parseLinuxSetupHeader } from './loaders/bzimage.js';
 export {
@@ -106,6 +139,41 @@ export {
 } from './memory/guest-memory.js';
 export { pcMemoryMap } from './memory/pc-memory-map.js';
 export { Motherboard, type MotherboardOptions } from './motherboard.js';
+export {
+  type Backed_region,
+  chooseNptBlock,
+  type Local_mapping,
+  type Npt_block,
+  type Npt_block_input,
+} from './npt/npt-block.js';
 export type { DeviceClock, TimerHandle } from './time/device-clock.js';
 export { VirtualClock } from './time/virtual-clock.js';
 export { GENODE_VMM_PAGE_SIZE_SLIP, PAGE_SIZE, PAGE_SIZE_LOG2 } from './types.js';
+export { Cpuid_model, type Cpuid_result } from './vcpu/cpuid-model.js';
+export { Exit_dispatcher, type Exit_dispatcher_options, type Exit_handler } from './vcpu/exit-dispatcher.js';
+export {
+  checkIrq,
+  decideInjection,
+  EFLAGS_IF,
+  externalInterrupt,
+  hardwareException,
+  INJ,
+  INTR_STATE_BLOCKING,
+  type Injection_decision,
+  type Injection_input,
+  type Injection_state,
+  type Injection_tracker,
+  type Intr_pins,
+  injectionWord,
+  interruptible,
+} from './vcpu/injection.js';
+export { decodeIoio, encodeIoio, IOIO, type Io_access } from './vcpu/ioio.js';
+export { MSR, type Msr_context, type Msr_write_result, readMsr, writeMsr } from './vcpu/msr-model.js';
+export { REGISTER_MTD, type Register_access, watchVcpuState } from './vcpu/mtd-discipline.js';
+export {
+  chargeGuestState,
+  chargeInitialState,
+  cloneGuestState,
+  EMULATION_MTD,
+  toGuestState,
+} from './vcpu/state-convert.js';
