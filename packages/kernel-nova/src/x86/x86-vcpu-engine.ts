@@ -33,6 +33,7 @@ export interface X86VcpuEngineOptions {
 export class X86VcpuEngine implements VcpuEngine {
   /** The live vCPUs in creation order (a destroyed vCPU EC leaves the list). */
   readonly vcpus: X86Vcpu[] = [];
+  /** TSC ticks per guest instruction. */
   readonly ticksPerInstruction: number;
   private readonly options: X86VcpuEngineOptions;
   private readonly memories = new Map<PhysicalMemory, X86PhysicalMemory>();

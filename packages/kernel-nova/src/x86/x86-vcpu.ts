@@ -67,9 +67,13 @@ export interface X86VcpuConfig {
  * tools may read {@link cpu} (the architectural state), {@link svm} and {@link stats}.
  */
 export class X86Vcpu implements VcpuBackend {
+  /** What the kernel told the engine about this vCPU (its guest space, the clock). */
   readonly port: VcpuPort;
+  /** The processor: the guest's architectural state (registers, segment caches, TLB). */
   readonly cpu: Cpu;
+  /** The processor's SVM controls (intercepts, injection, nested paging). */
   readonly svm: SvmVcpu;
+  /** Counters since creation. */
   readonly stats: X86VcpuStats = { runs: 0, instructions: 0, exits: new Map() };
   /** `ctrl[0]`, `ctrl[1]` as the VMM wrote them (the kernel adds what it forces). */
   ctrl0 = 0;
