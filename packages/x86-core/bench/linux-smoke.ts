@@ -292,7 +292,7 @@ while (cpu.retired < budget) {
     lastN = n;
     nextReport += 5e8;
   }
-  const sliceEnd = Math.min(budget, Math.ceil(nextTick / NS_PER_INSN), nextReport);
+  const sliceEnd = Math.min(budget, Math.ceil(nextTick / NS_PER_INSN), progress ? nextReport : budget);
   const exit = cpu.run(Math.max(1, sliceEnd - cpu.retired));
   if (exit === RunExit.SHUTDOWN) {
     reason = 'shutdown';
