@@ -11,8 +11,9 @@ export type CompiledBlock = (c: Cpu) => Block | null;
 
 /**
  * A basic block of decoded instructions: straight-line code that starts at physical address
- * `phys` in code mode `mode`, never crosses a page, and ends with a control transfer, a state
- * change the decoder depends on, or the page end.
+ * `phys` in code mode `mode` and ends with a control transfer, a state change the decoder depends
+ * on, or the page end. Only a block of one instruction that runs into the next page crosses a
+ * page; `phys2` then holds the physical address of that second page.
  */
 export class Block {
   readonly phys: number;
@@ -22,6 +23,11 @@ export class Block {
   readonly bytes: number;
   /** Instruction-pointer wrap mask (0xffff for 16-bit code, -1 for 32-bit). */
   readonly ipMask: number;
+  /**
+   * Physical address (page-aligned) of the page the block's single instruction runs into, or -1.
+   * The fetch checks that the current mapping still leads there; writes to it invalidate.
+   */
+  phys2 = -1;
   /** Cleared when a write to the page (or a flush) invalidates the block. */
   valid = true;
   /** Executions so far (drives compilation). */
@@ -82,12 +88,23 @@ export class CodeCache {
     return this.map.get(phys * 4 + mode);
   }
 
-  /** Adds a block; returns true when its page held no code before (the caller must protect it). */
-  add(b: Block): boolean {
+  /**
+   * Adds a block. Returns a bit mask of the pages that held no code before and must now be
+   * write-protected by the caller: bit 0 for the page of `phys`, bit 1 for the page of `phys2`.
+   */
+  add(b: Block): number {
     this.map.set(b.phys * 4 + b.mode, b);
     this.created++;
-    const page = b.phys >>> 12;
-    const mask = chunkMask(b.phys & 0xfff, b.bytes);
+    const first = b.phys & 0xfff;
+    let fresh = this.enlist(b.phys >>> 12, b, chunkMask(first, Math.min(b.bytes, 4096 - first))) ? 1 : 0;
+    if (b.phys2 >= 0) {
+      const second = b.bytes - (4096 - first);
+      if (this.enlist(b.phys2 >>> 12, b, chunkMask(0, second))) fresh |= 2;
+    }
+    return fresh;
+  }
+
+  private enlist(page: number, b: Block, mask: number): boolean {
     const pc = this.byPage.get(page);
     if (pc === undefined) {
       this.byPage.set(page, { blocks: [b], mask });
@@ -117,12 +134,21 @@ export class CodeCache {
     let mask = 0;
     const keep: Block[] = [];
     for (const b of pc.blocks) {
-      const bo = b.phys & 0xfff;
-      if (bo < end && off < bo + b.bytes) {
-        this.drop(b);
+      // The block's byte range within this page (a page-crossing block lies partly in another).
+      let bo: number;
+      let be: number;
+      if (b.phys >>> 12 === page) {
+        bo = b.phys & 0xfff;
+        be = Math.min(4096, bo + b.bytes);
       } else {
+        bo = 0;
+        be = b.bytes - (4096 - (b.phys & 0xfff));
+      }
+      if (bo < end && off < be) {
+        this.drop(b);
+      } else if (b.valid) {
         keep.push(b);
-        mask |= chunkMask(bo, b.bytes);
+        mask |= chunkMask(bo, be - bo);
       }
     }
     this.invalidations++;

@@ -662,12 +662,23 @@ export class Cpu {
         if (b === null) {
           b = decodeBlock(this, eip, phys, mode, csLimit);
           if (b.phys === phys) {
-            if (this.mem.code.add(b)) this.mem.protectCodePage(phys >>> 12);
+            const fresh = this.mem.code.add(b);
+            if ((fresh & 1) !== 0) this.mem.protectCodePage(phys >>> 12);
+            if ((fresh & 2) !== 0) this.mem.protectCodePage(b.phys2 >>> 12);
           } else {
             cacheable = false;
           }
         }
         if (cacheable) this.fast[h] = b;
+      }
+      if (b.phys2 >= 0) {
+        // An instruction running into the next page: that page must still map to phys2 (a TLB
+        // miss there re-decodes uncached, which also raises the right fault).
+        const next = ((lin | 0xfff) + 1) | 0;
+        const e2 = this.tlb[next >>> 12]!;
+        if ((e2 & this.rmask) !== TLB_VALID || ((e2 & ~0xfff) ^ next) !== b.phys2) {
+          return decodeBlock(this, eip, -1, mode, csLimit);
+        }
       }
       if (cacheable && ((eip + b.bytes - 1) >>> 0 > csLimit || (!this.cs32 && eip + b.bytes > 0x10000))) {
         b = decodeBlock(this, eip, -1, mode, csLimit);

@@ -62,6 +62,13 @@ export class Fetcher {
   strict = true;
   /** The current instruction read bytes outside the block's page (or wrapped IP). */
   crossed = false;
+  /** The current instruction's IP wrapped around 64 KiB. */
+  wrapped = false;
+  /**
+   * Physical address of the page the current instruction continued into (page-aligned), or -1:
+   * none yet, -2: not cacheable (MMIO, or a fetcher without a block page).
+   */
+  crossPhys = -1;
   /** Bytes read for the current instruction. */
   count = 0;
   /** The last ModRM byte read. */
@@ -69,6 +76,8 @@ export class Fetcher {
 
   begin(): void {
     this.crossed = false;
+    this.wrapped = false;
+    this.crossPhys = -1;
     this.count = 0;
   }
 
@@ -87,6 +96,7 @@ export class Fetcher {
       // IP wrapped around 64 KiB: not contiguous with the block.
       if (!this.strict) throw ABORT;
       this.crossed = true;
+      this.wrapped = true;
     }
     this.ip = off + 1;
     const lin = (this.csBase + off) | 0;
@@ -96,7 +106,7 @@ export class Fetcher {
     }
     if (!this.strict) throw ABORT;
     this.crossed = true;
-    const v = fetchByteSlow(c, lin);
+    const v = fetchByteSlow(c, lin, this);
     this.count++;
     return v;
   }
@@ -126,12 +136,18 @@ export class Fetcher {
   }
 }
 
-function fetchByteSlow(c: Cpu, lin: number): number {
-  const e = c.tlb[lin >>> 12]!;
-  if ((e & c.rmask) !== TLB_VALID) {
-    const ent = translate(c, lin, ACC_FETCH | (c.cpl === 3 ? ACC_USER : 0));
-    if ((ent & TLB_MMIO) === 0) return c.m8[(ent & ~0xfff) ^ lin]!;
+function fetchByteSlow(c: Cpu, lin: number, f: Fetcher): number {
+  let e = c.tlb[lin >>> 12]!;
+  if ((e & c.rmask) !== TLB_VALID) e = translate(c, lin, ACC_FETCH | (c.cpl === 3 ? ACC_USER : 0));
+  const page = (e & ~0xfff) ^ (lin & ~0xfff);
+  if ((e & TLB_MMIO) === 0) {
+    // Remember the second page of an instruction crossing out of the block's page.
+    if (f.crossPhys === -1 && f.pagePhys >= 0 && (lin & ~0xfff) === ((f.pageLin + 0x1000) | 0))
+      f.crossPhys = page;
+    else if (f.crossPhys !== page) f.crossPhys = -2;
+    return c.m8[page | (lin & 0xfff)]!;
   }
+  f.crossPhys = -2;
   return readSlow(c, lin, 1, c.cpl === 3);
 }
 
@@ -156,6 +172,7 @@ export function decodeBlock(c: Cpu, eip: number, phys: number, mode: number, csL
   const insns: Insn[] = [];
   let bytes = 0;
   let cacheable = phys >= 0 && f.pagePhys >= 0;
+  let phys2 = -1;
   for (let n = 0; n < MAX_BLOCK_INSNS; n++) {
     f.strict = n === 0;
     f.begin();
@@ -176,7 +193,12 @@ export function decodeBlock(c: Cpu, eip: number, phys: number, mode: number, csL
     }
     i.len = f.count;
     i.pos = n;
-    if (f.crossed) cacheable = false;
+    if (f.crossed) {
+      // An instruction running into the next page ends the block; the block stays cacheable,
+      // remembering that page (fetchBlock checks the mapping, writes to it invalidate).
+      if (f.wrapped || f.crossPhys < 0 || n > 0 || f.crossPhys === f.pagePhys) cacheable = false;
+      else phys2 = f.crossPhys;
+    }
     insns.push(i);
     bytes += i.len;
     if ((i.flags & END) !== 0 || f.crossed) break;
@@ -185,6 +207,7 @@ export function decodeBlock(c: Cpu, eip: number, phys: number, mode: number, csL
   }
   f.c = null;
   const b = new Block(cacheable ? phys : -1, mode, insns, bytes, mode === 1 ? -1 : 0xffff);
+  if (cacheable) b.phys2 = phys2;
   const last = insns[insns.length - 1]!;
   b.linkable = (last.flags & END) === 0 || NEAR_TRANSFERS.has(last.fn);
   return b;
