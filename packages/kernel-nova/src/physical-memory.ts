@@ -67,7 +67,11 @@ export class PhysicalMemory {
     this.writeListeners.push(listener);
   }
 
-  private wrote(addr: number, length: number): void {
+  /**
+   * Tell the {@link onWrite} listeners that host code wrote `[addr, addr + length)` of
+   * {@link bytes} directly (genode-base's `BootedKernel.ramWritten`).
+   */
+  notifyWrite(addr: number, length: number): void {
     for (const l of this.writeListeners) l(addr, length);
   }
 
@@ -79,7 +83,7 @@ export class PhysicalMemory {
       frame = this.next++;
     }
     this.bytes.fill(0, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE);
-    if (this.writeListeners.length > 0) this.wrote(frame * PAGE_SIZE, PAGE_SIZE);
+    if (this.writeListeners.length > 0) this.notifyWrite(frame * PAGE_SIZE, PAGE_SIZE);
     return frame;
   }
 
@@ -115,7 +119,7 @@ export class PhysicalMemory {
   /** Write `size` bytes (little-endian) at physical address `addr`. */
   write(addr: number, size: 1 | 2 | 4 | 8, value: number): void {
     if (addr + size <= this.buffer.byteLength) {
-      if (this.writeListeners.length > 0) this.wrote(addr, size);
+      if (this.writeListeners.length > 0) this.notifyWrite(addr, size);
       switch (size) {
         case 1:
           this.view.setUint8(addr, value);

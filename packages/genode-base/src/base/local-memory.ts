@@ -20,12 +20,15 @@ export class Local_memory {
   readonly #pd: KernelPd;
   readonly #view: DataView;
   readonly #bytes: Uint8Array;
+  /** The kernel's `ramWritten` hook (decoded-code caches), or a no-op. */
+  readonly #wrote: (phys: number, length: number) => void;
 
   constructor(kernel: BootedKernel, pd: KernelPd) {
     this.#kernel = kernel;
     this.#pd = pd;
     this.#view = new DataView(kernel.memory.buffer);
     this.#bytes = new Uint8Array(kernel.memory.buffer);
+    this.#wrote = kernel.ramWritten?.bind(kernel) ?? (() => {});
   }
 
   /** The kernel's current translation of the page containing `addr` (`Nova::lookup`). */
@@ -140,6 +143,7 @@ export class Local_memory {
     for (const p of runs) {
       const n = Math.min(data.length - off, PAGE - ((addr + off) % PAGE));
       this.#bytes.set(data.subarray(off, off + n), p);
+      this.#wrote(p, n);
       off += n;
     }
   }
@@ -148,12 +152,16 @@ export class Local_memory {
   *write8(addr: number, value: number): Blocking<void> {
     const p = yield* this.#one(addr, 1, 'write');
     this.#view.setUint8(p, value);
+    this.#wrote(p, 1);
   }
 
   /** Write a little-endian 16-bit value. */
   *write16(addr: number, value: number): Blocking<void> {
     const p = yield* this.#one(addr, 2, 'write');
-    if (p >= 0) return this.#view.setUint16(p, value, true);
+    if (p >= 0) {
+      this.#view.setUint16(p, value, true);
+      return this.#wrote(p, 2);
+    }
     const b = new Uint8Array(2);
     new DataView(b.buffer).setUint16(0, value, true);
     yield* this.#writeBytes(addr, b);
@@ -162,7 +170,10 @@ export class Local_memory {
   /** Write a little-endian 32-bit value. */
   *write32(addr: number, value: number): Blocking<void> {
     const p = yield* this.#one(addr, 4, 'write');
-    if (p >= 0) return this.#view.setUint32(p, value >>> 0, true);
+    if (p >= 0) {
+      this.#view.setUint32(p, value >>> 0, true);
+      return this.#wrote(p, 4);
+    }
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, value >>> 0, true);
     yield* this.#writeBytes(addr, b);
@@ -171,7 +182,10 @@ export class Local_memory {
   /** Write a little-endian 64-bit value. */
   *write64(addr: number, value: bigint): Blocking<void> {
     const p = yield* this.#one(addr, 8, 'write');
-    if (p >= 0) return this.#view.setBigUint64(p, BigInt.asUintN(64, value), true);
+    if (p >= 0) {
+      this.#view.setBigUint64(p, BigInt.asUintN(64, value), true);
+      return this.#wrote(p, 8);
+    }
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
     yield* this.#writeBytes(addr, b);
@@ -190,6 +204,7 @@ export class Local_memory {
       const runs = yield* this.#resolve(addr + off, n, 'write', 0);
       const p = runs[0]!;
       this.#bytes.fill(byte, p, p + n);
+      this.#wrote(p, n);
       off += n;
     }
   }

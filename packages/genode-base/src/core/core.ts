@@ -155,8 +155,9 @@ export class Core {
     if (phys === undefined)
       throw new GenodeError('Out_of_ram', `no physical memory for ROM module '${name}'`);
     const mem = new Uint8Array(this.kernel.memory.buffer, phys, size);
-    mem.fill(0);
+    for (const r of this.phys.take_dirty(phys, size)) mem.fill(0, r.base - phys, r.base - phys + r.size);
     mem.set(bytes);
+    this.kernel.ramWritten?.(phys, size);
     const ds = new Dataspace_component({ kind: 'ROM', size, phys, writeable: false });
     ds.cap = this.ep.manage(ds, DATASPACE_OPS);
     this.#roms.set(name, { name, ds, component });

@@ -237,8 +237,13 @@ export class Pd_session_component {
       this.cap_guard.replenish(1);
       return { ok: false, error: 'DENIED' };
     }
-    // 7. the dataspace, zero-filled
-    new Uint8Array(this.#env.kernel.memory.buffer, phys, ds_size).fill(0);
+    // 7. the dataspace, zero-filled: only frames that held data need zeroing (never-used RAM
+    //    reads zero), so untouched guest RAM is never committed by the host.
+    const ram = new Uint8Array(this.#env.kernel.memory.buffer);
+    for (const r of this.#env.phys.take_dirty(phys, ds_size)) {
+      ram.fill(0, r.base, r.base + r.size);
+      this.#env.kernel.ramWritten?.(r.base, r.size);
+    }
     const dsc = new Dataspace_component({
       kind: 'RAM',
       size: ds_size,

@@ -265,6 +265,14 @@ export interface BootedKernel {
   readonly userRange: { readonly start: number; readonly end: number };
   /** Largest flexpage the kernel maps, log2 bytes (NOVA: 43; bounded by the buffer here). */
   readonly maxMapLog2: number;
+  /**
+   * Optional. Host code wrote `[phys, phys + length)` of {@link PhysicalMemory.buffer} directly
+   * (core zero-filling a dataspace, `Local_memory` stores, a VMM's device emulation). A
+   * kernel whose processors cache anything derived from RAM contents — decoded or compiled guest
+   * code — drops what those bytes held, so the next fetch sees the new bytes. Kernels without
+   * such caches need not implement it. Must be cheap: it is called on every host store.
+   */
+  ramWritten?(phys: number, length: number): void;
 
   /** Virtual time in µs. */
   now(): number;

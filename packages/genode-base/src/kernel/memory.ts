@@ -47,6 +47,10 @@ export interface MachineDescription {
 /**
  * The machine's physical memory as the kernel hands it to core: one buffer (a frame is an offset
  * into it) and the ranges core may allocate from; the kernel keeps whatever it does not list.
+ *
+ * Contract: every byte of the `available` ranges reads zero when `boot` returns (a fresh
+ * `ArrayBuffer` does). Core relies on it to hand out never-used frames without zero-filling
+ * them, so guest RAM that is never touched is never committed by the host.
  */
 export interface PhysicalMemory {
   readonly buffer: ArrayBuffer;

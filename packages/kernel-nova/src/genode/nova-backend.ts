@@ -387,6 +387,11 @@ export class NovaGenodeKernel implements BootedKernel {
     end: GENODE_USER_END,
   };
   readonly maxMapLog2 = 43;
+  /**
+   * Host code wrote RAM directly (core's zero-fill, `Local_memory`, a VMM's device emulation):
+   * the vCPU engine drops decoded guest code in those bytes (`PhysicalMemory.onWrite`).
+   */
+  readonly ramWritten: (phys: number, length: number) => void;
   /** Core's own PD (NOVA's root PD). */
   readonly corePd: NovaGenodePd;
 
@@ -434,6 +439,8 @@ export class NovaGenodeKernel implements BootedKernel {
       ...(options.kernelTrace === undefined ? {} : { trace: options.kernelTrace }),
     });
     const k = this.nova;
+    const ram = k.memory;
+    this.ramWritten = (phys, length) => ram.notifyWrite(phys, length);
     this.cpus = cpus;
     const top = k.memory.kernelStart * PAGE;
     this.memory = {

@@ -273,6 +273,7 @@ export class Guest_memory {
     if (size === 1) this.#view.setUint8(p, value);
     else if (size === 2) this.#view.setUint16(p, value, true);
     else this.#view.setUint32(p, value >>> 0, true);
+    this.#env.kernel.ramWritten?.(p, size); // decoded guest code in those bytes is stale now
     return true;
   }
 
