@@ -50,7 +50,6 @@ export { formatSnapshot, type State_snapshot, snapshotState } from './core/state
 export { Virtual_reservation } from './core/virtual-reservation.js';
 export {
   DEFAULT_RUNAWAY_US,
-  TIMER_GRANULE_US,
   type Vcpu_run_state,
   VMM_TIMER_PRIORITY,
   Vmm,

@@ -6,6 +6,7 @@ export {
   type Test_api,
 } from './adapter.js';
 export { ds_ownership } from './ds-ownership.js';
+export { kernel_timed_down } from './kernel-timed-down.js';
 export {
   type Check,
   Checks,
@@ -36,4 +37,4 @@ export {
   rule_12_auto_upgrade,
 } from './rules/index.js';
 export { sub_rm } from './sub-rm.js';
-export { conformance_suite, genode_tests, rule_scenarios } from './suite.js';
+export { conformance_suite, genode_tests, kernel_scenarios, rule_scenarios } from './suite.js';

@@ -1,4 +1,5 @@
 import { ds_ownership } from './ds-ownership.js';
+import { kernel_timed_down } from './kernel-timed-down.js';
 import type { Scenario } from './kit.js';
 import { rm_fault, rm_fault_no_nox } from './rm-fault.js';
 import { rm_nested } from './rm-nested.js';
@@ -45,5 +46,12 @@ export const rule_scenarios: readonly Scenario[] = [
   rule_12_auto_upgrade,
 ];
 
+/** Kernel-interface mechanisms that Genode's tests do not reach (what a VMM relies on). */
+export const kernel_scenarios: readonly Scenario[] = [kernel_timed_down];
+
 /** The whole conformance suite. */
-export const conformance_suite: readonly Scenario[] = [...genode_tests, ...rule_scenarios];
+export const conformance_suite: readonly Scenario[] = [
+  ...genode_tests,
+  ...rule_scenarios,
+  ...kernel_scenarios,
+];

@@ -330,6 +330,13 @@ export interface BootedKernel {
   semUp(sm: KernelSemaphore): void;
   /** `down`: decrement or block (FIFO). */
   semDown(sm: KernelSemaphore): Blocking<void>;
+  /**
+   * `down` with a timeout: decrement, or block (FIFO) until an `up` or until the clock has
+   * advanced by `us` µs, whichever comes first. Returns true when it got the semaphore, false on
+   * the timeout (the thread is then no longer a waiter: a later `up` increments the count).
+   * NOVA: `sm_ctrl` down with an absolute TSC deadline, status TIMEOUT (spec/nova.md §3.14).
+   */
+  semDownTimed(sm: KernelSemaphore, us: number): Blocking<boolean>;
 
   /** Create an entrypoint thread in a PD (not yet running; start with `startThread`). */
   createEntrypoint(pd: KernelPd, options: ThreadOptions): KernelEntrypoint;

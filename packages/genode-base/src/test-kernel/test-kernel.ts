@@ -54,7 +54,9 @@ export type Test_kernel_defect =
   /** `map` installs every flexpage writeable and executable, ignoring the pager's rights. */
   | 'map-ignores-rights'
   /** `wake` is lost: threads blocked on a reflected fault are never resumed. */
-  | 'wake-is-lost';
+  | 'wake-is-lost'
+  /** A timed `down` that ran out stays queued on the semaphore and swallows the next `up`. */
+  | 'timeout-stays-waiter';
 
 /** Options of {@link testKernel}. */
 export interface Test_kernel_options {
@@ -92,6 +94,8 @@ interface Tk_thread extends KernelThread {
   resume: unknown;
   pending_wake: number;
   sleep_until: number;
+  /** The semaphore of a timed `down` this thread waits on (it is also among the sleepers). */
+  timed_sm: Tk_sm | null;
   killed: boolean;
 }
 
@@ -136,7 +140,7 @@ type Request =
   | { readonly kind: 'yield' }
   | { readonly kind: 'spin'; readonly us: number }
   | { readonly kind: 'sleep'; readonly us: number }
-  | { readonly kind: 'down'; readonly sm: Tk_sm }
+  | { readonly kind: 'down'; readonly sm: Tk_sm; readonly us?: number }
   | { readonly kind: 'signal'; readonly source: Tk_source }
   | {
       readonly kind: 'fault';
@@ -254,7 +258,16 @@ class Test_kernel implements BootedKernel {
     for (const s of [...this.#sleepers]) {
       if (s.sleep_until <= this.#now) {
         this.#sleepers.delete(s);
-        this.#make_ready(s, undefined);
+        const sm = s.timed_sm;
+        if (sm !== null) {
+          // a timed `down` ran out: no longer a waiter
+          s.timed_sm = null;
+          const i = sm.waiters.indexOf(s);
+          if (i >= 0 && this.#options.defect !== 'timeout-stays-waiter') sm.waiters.splice(i, 1);
+          this.#make_ready(s, false);
+        } else {
+          this.#make_ready(s, undefined);
+        }
       }
     }
   }
@@ -336,10 +349,15 @@ class Test_kernel implements BootedKernel {
       case 'down':
         if (req.sm.count > 0) {
           req.sm.count--;
-          this.#make_ready(t, undefined);
+          this.#make_ready(t, true);
         } else {
           req.sm.waiters.push(t);
           this.#block(t, 'semaphore');
+          if (req.us !== undefined) {
+            t.timed_sm = req.sm;
+            t.sleep_until = this.#now + req.us;
+            this.#sleepers.add(t);
+          }
         }
         return;
       case 'signal': {
@@ -476,6 +494,7 @@ class Test_kernel implements BootedKernel {
       resume: undefined,
       pending_wake: 0,
       sleep_until: 0,
+      timed_sm: null,
       killed: false,
     };
     return t;
@@ -515,13 +534,31 @@ class Test_kernel implements BootedKernel {
   semUp(sm: KernelSemaphore): void {
     const s = sm as Tk_sm;
     let w = s.waiters.shift();
+    if (this.#options.defect === 'timeout-stays-waiter' && w !== undefined && w.blocked_on !== 'semaphore') {
+      return; // the defect: the up goes to a thread that no longer waits
+    }
     while (w !== undefined && w.state !== 'blocked') w = s.waiters.shift();
-    if (w !== undefined) this.#make_ready(w, undefined);
-    else s.count++;
+    if (w !== undefined) {
+      if (w.timed_sm !== null) {
+        w.timed_sm = null;
+        this.#sleepers.delete(w);
+      }
+      this.#make_ready(w, true);
+    } else s.count++;
   }
 
-  semDown(sm: KernelSemaphore): Blocking<void> {
-    return request({ kind: 'down', sm: sm as Tk_sm });
+  *semDown(sm: KernelSemaphore): Blocking<void> {
+    yield* request<boolean>({ kind: 'down', sm: sm as Tk_sm });
+  }
+
+  semDownTimed(sm: KernelSemaphore, us: number): Blocking<boolean> {
+    // NaN and negative timeouts are 0 (a try); an infinite one is a plain `down`.
+    const t = Number.isNaN(us) ? 0 : Math.max(0, us);
+    return request<boolean>(
+      t === Number.POSITIVE_INFINITY
+        ? { kind: 'down', sm: sm as Tk_sm }
+        : { kind: 'down', sm: sm as Tk_sm, us: t },
+    );
   }
 
   // ---- RPC -------------------------------------------------------------------------------------

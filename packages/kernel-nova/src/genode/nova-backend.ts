@@ -1054,6 +1054,27 @@ export class NovaGenodeKernel implements BootedKernel {
     yield* h.sys.smDown(this.#smSel(h.pd, sem));
   }
 
+  /**
+   * `sm_ctrl` down with an absolute TSC deadline `now + us` (spec/nova.md §3.14): SUCCESS → true,
+   * TIMEOUT → false. An infinite timeout is a plain down; NaN and negative ones are 0 (the
+   * deadline is then the next tick: NOVA's 0 means "no timeout").
+   */
+  *semDownTimed(sm: KernelSemaphore, us: number): Blocking<boolean> {
+    const sem = sm as NovaGenodeSemaphore;
+    if (!(sem instanceof NovaGenodeSemaphore))
+      throw new KernelNovaError('BAD_CONTEXT', 'not a semaphore of this kernel');
+    const h = this.#here();
+    if (this.#killed(h.ec)) yield* this.#park(h);
+    const sel = this.#smSel(h.pd, sem);
+    if (us === Number.POSITIVE_INFINITY) {
+      yield* h.sys.smDown(sel);
+      return true;
+    }
+    const ticks = Math.max(1, this.nova.usToTicks(Number.isNaN(us) ? 0 : Math.max(0, us)));
+    const r = yield* h.sys.smDown(sel, { timeout: this.nova.now + ticks });
+    return r.status === Status.SUCCESS;
+  }
+
   // ---------------------------------------------------------------------------------- RPC
 
   createEntrypoint(kpd: KernelPd, options: ThreadOptions): KernelEntrypoint {

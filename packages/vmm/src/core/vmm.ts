@@ -35,13 +35,6 @@ import { Vmm_stats } from './vmm-stats.js';
  * kernel-nova's default rate (1 GHz TSC, one tick per instruction).
  */
 export const DEFAULT_RUNAWAY_US = 200_000;
-/**
- * Longest sleep of the timer thread while a vCPU runs guest code: a device timer programmed
- * during an exit (after the timer thread went to sleep) is noticed at most this late, since a
- * sleep cannot be cut short (genode-base has no timed wait). 100 µs = 100,000 guest
- * instructions at one instruction per nanosecond.
- */
-export const TIMER_GRANULE_US = 100;
 /** Priority of the VMM's timer thread (above the vCPUs' default 64, so device events preempt guest code). */
 export const VMM_TIMER_PRIORITY = 96;
 
@@ -215,7 +208,13 @@ export class Vmm implements Vmm_services {
   serialBytes = 0;
   #result: Vmm_result | undefined;
   readonly #timerWake: KernelSemaphore;
-  #timerBlocked = false;
+  /** The timer thread waits on `#timerWake` (timed or not). */
+  #timerWaiting = false;
+  /**
+   * The device deadline (ns) the waiting timer thread will handle when it wakes by itself, or its
+   * wake-up time if that is earlier (Infinity: it waits without a timeout).
+   */
+  #timerPlanNs = Number.POSITIVE_INFINITY;
   readonly #log: (line: string) => void;
   #a20Warned = false;
 
@@ -459,9 +458,21 @@ export class Vmm implements Vmm_services {
     return true;
   }
 
-  /** Called when a vCPU goes back to guest code: the timer must watch it. */
+  /**
+   * Called when a vCPU goes back to guest code. The timer thread must re-plan when it sleeps
+   * without a timeout (it must now watch this vCPU), when the exit handler programmed a device
+   * timer earlier than its wake-up, or when INTR is up (the boot vCPU may need a recall).
+   */
   vcpuResumed(): void {
-    this.#wakeTimer();
+    if (!this.#timerWaiting) return;
+    const d = this.clock.nextDeadline();
+    if (
+      this.#timerPlanNs === Number.POSITIVE_INFINITY ||
+      (d !== undefined && d < this.#timerPlanNs) ||
+      this.board.pins.intr
+    ) {
+      this.#wakeTimer();
+    }
   }
 
   /** One line per exit when `trace.exits` is on. */
@@ -478,16 +489,19 @@ export class Vmm implements Vmm_services {
   }
 
   #wakeTimer(): void {
-    if (!this.#timerBlocked) return;
-    this.#timerBlocked = false;
+    if (!this.#timerWaiting) return;
+    this.#timerWaiting = false;
     this.env.kernel.semUp(this.#timerWake);
   }
 
   /**
    * The VMM's timer thread (Seoul's timer signal handler): at each device deadline it advances
    * the device clock, recalls the boot vCPU when the PIC raised INTR while the guest runs, and
-   * watches the runaway budget of every running vCPU. It sleeps until the next of these events
-   * and blocks when nothing is armed and no vCPU runs.
+   * watches the runaway budget of every running vCPU. It waits on a semaphore with a timeout at
+   * the next of these events (without a timeout when nothing is armed and no vCPU runs); an exit
+   * handler that programs an earlier device timer, host input, a resumed vCPU or a stop wakes it
+   * early, so a device deadline is met to the microsecond of virtual time and the timer thread
+   * never polls.
    */
   #startTimer(): void {
     const env = this.env;
@@ -517,7 +531,6 @@ export class Vmm implements Vmm_services {
       let wait = Number.POSITIVE_INFINITY;
       for (const v of this.vcpus) {
         if (v.state !== 'running') continue;
-        wait = Math.min(wait, TIMER_GRANULE_US);
         if (v.index === 0 && this.board.pins.intr && !v.injection.window) this.#recall(v);
         const left = v.lastExitUs + this.runawayUs - now;
         if (left <= 0) {
@@ -532,12 +545,15 @@ export class Vmm implements Vmm_services {
       const d = this.clock.nextDeadline();
       if (d !== undefined) wait = Math.min(wait, Math.ceil((d - now * 1000) / 1000));
       if (this.stopped()) return;
+      this.#timerWaiting = true;
       if (wait === Number.POSITIVE_INFINITY) {
-        this.#timerBlocked = true;
+        this.#timerPlanNs = Number.POSITIVE_INFINITY;
         yield* kernel.semDown(this.#timerWake);
-        continue;
+      } else {
+        wait = Math.max(1, wait);
+        this.#timerPlanNs = Math.min(d ?? Number.POSITIVE_INFINITY, (now + wait) * 1000);
+        if (!(yield* kernel.semDownTimed(this.#timerWake, wait))) this.#timerWaiting = false;
       }
-      yield* kernel.sleep(Math.max(1, wait));
     }
   }
 }
