@@ -13,7 +13,11 @@
  *   128 MiB of RAM with the VMM limited to 4 KiB blocks (one NPT exit, one G delegation per
  *   page); and the same with the largest blocks (how few faults Seoul's block choice leaves).
  * - rss: peak RSS of a process booting the touch guest with 128 MiB (it touches every page) and
- *   of one with 2 MiB (the runtime's baseline), each in a child process.
+ *   of one with 2 MiB (the runtime's baseline), each in a child process; and of the bundled demo
+ *   guest (it touches a few MiB) with 1,920 MiB of guest RAM: RAM nobody touches costs nothing.
+ * - exits: the whole exit path per I/O exit — io-echo (packages/vmm/guests) polls the UART's
+ *   LSR, one `in` per three instructions, 484,306 exits: vCPU exit, UTCB, portal call to the
+ *   VMM's handler, Vcpu_state, the exit dispatcher, the device bus, and back.
  *
  * Wall-clock figures on a shared machine are noisy: best of N, and user CPU time next to them.
  */
@@ -35,7 +39,7 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const runs = Number(arg('--runs') ?? 3) || 3;
-const only = (arg('--only') ?? 'boot,mips,npt,rss').split(',');
+const only = (arg('--only') ?? 'boot,mips,npt,rss,exits').split(',');
 
 const LOOP_START = 'compute loop: 20 M instructions\n';
 const LOOP_END = 'compute result ';
@@ -110,13 +114,14 @@ if (args[0] === '--rss-child') {
   // Peak RSS sampled at every slice of virtual time and at the end (getrusage's maxrss would
   // start at the parent's high-water mark: Linux keeps it across fork and exec).
   const mib = Number(args[1]);
+  const image = args[2] === 'demo' ? DEMO : TOUCH;
   let peak = process.memoryUsage().rss;
   const sample = (): void => {
     peak = Math.max(peak, process.memoryUsage().rss);
   };
   const run = runGuest({
-    guest: { kind: 'auto', image: TOUCH },
-    ram: mib << 20,
+    guest: { kind: 'auto', image },
+    ram: mib * 2 ** 20,
     colocated: true,
     cpus: 1,
     budgetInstructions: 200_000_000,
@@ -201,10 +206,10 @@ if (only.includes('npt')) {
 }
 
 if (only.includes('rss')) {
-  const child = (mib: number): { maxRssKiB: number; result: string } => {
+  const child = (mib: number, guest = 'touch'): { maxRssKiB: number; result: string } => {
     const p = spawnSync(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--rss-child', String(mib)],
+      [...process.execArgv, fileURLToPath(import.meta.url), '--rss-child', String(mib), guest],
       { encoding: 'utf8' },
     );
     if (p.status !== 0) throw new Error(p.stderr);
@@ -215,5 +220,38 @@ if (only.includes('rss')) {
   const grow = (big.maxRssKiB - base.maxRssKiB) / 1024;
   console.log(
     `rss: peak RSS ${fmt(big.maxRssKiB / 1024)} MiB with 128 MiB of guest RAM touched (${big.result}), ${fmt(base.maxRssKiB / 1024)} MiB with 2 MiB (baseline): +${fmt(grow)} MiB = ${fmt(grow / 128, 2)} x 128 MiB (target <= 1.1)`,
+  );
+  const demoBig = child(1920, 'demo');
+  const demoSmall = child(16, 'demo');
+  console.log(
+    `rss: the demo guest with 1,920 MiB of guest RAM: peak RSS ${fmt(demoBig.maxRssKiB / 1024)} MiB (${demoBig.result}); with 16 MiB: ${fmt(demoSmall.maxRssKiB / 1024)} MiB`,
+  );
+}
+
+if (only.includes('exits')) {
+  const root = join(here, '..', '..', '..');
+  const image = readFileSync(join(root, 'packages', 'vmm', 'guests', 'io-echo.bin'));
+  const expected = JSON.parse(
+    readFileSync(join(root, 'packages', 'vmm', 'guests', 'expected', 'io-echo.json'), 'utf8'),
+  ) as { memoryMiB: number; input: string };
+  const per: number[] = [];
+  let exits = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const run = runGuest({
+      guest: { kind: 'auto', image },
+      ram: expected.memoryMiB << 20,
+      colocated: true,
+      cpus: 1,
+      budgetInstructions: 200_000_000,
+      input: expected.input,
+      onSerial: () => {},
+    });
+    const ms = performance.now() - t0;
+    exits = Object.values(run.vmm!.stats.exitCounts() as Record<string, number>).reduce((a, b) => a + b, 0);
+    per.push((ms * 1000) / exits);
+  }
+  console.log(
+    `exits: io-echo, ${exits} exits: ${fmt(Math.min(...per), 2)} µs per exit round trip through the VMM (best of ${runs}; all: ${per.map((x) => fmt(x, 2)).join(', ')})`,
   );
 }

@@ -131,7 +131,15 @@ export {
   itemKind,
   type TypedItem,
 } from './typed-item.js';
-export { segmentOffset, UTCB_DATA, UTCB_FPU, Utcb, UtcbField, type UtcbFieldName } from './utcb.js';
+export {
+  segmentOffset,
+  UTCB_DATA,
+  UTCB_FPU,
+  Utcb,
+  UtcbField,
+  type UtcbFieldName,
+  UtcbOffset,
+} from './utcb.js';
 export type { GuestSpace, VcpuBackend, VcpuEngine, VcpuExit, VcpuPort } from './vcpu-engine.js';
 export { copyVcpuState, SEGMENT_NAMES, type Segment, type SegmentName, VcpuState } from './vcpu-state.js';
 export {

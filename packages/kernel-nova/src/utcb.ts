@@ -71,20 +71,30 @@ export const UtcbField = {
   exitReason: [0x250, 8],
 } as const;
 
+/**
+ * Byte offset of each architectural field as a plain number (`UtcbField` without the sizes), for
+ * hot paths: `u.word(UtcbOffset.rax)`, `u.dword(UtcbOffset.intrState)`.
+ */
+export const UtcbOffset: { readonly [K in keyof typeof UtcbField]: number } = Object.fromEntries(
+  Object.entries(UtcbField).map(([k, v]) => [k, v[0]]),
+) as { readonly [K in keyof typeof UtcbField]: number };
+const F = UtcbOffset;
+
 /** Name of an architectural UTCB field. */
 export type UtcbFieldName = keyof typeof UtcbField;
 
 /** Byte offset of segment register `name` (16 bytes: sel u16, ar u16, limit u32, base u64). */
 export function segmentOffset(name: SegmentName): number {
-  return 0x20 + 0x178 + SEGMENT_NAMES.indexOf(name) * 16;
+  return SEGMENT_OFFSET[name];
 }
+
+const SEGMENT_OFFSET = Object.fromEntries(SEGMENT_NAMES.map((n, i) => [n, 0x20 + 0x178 + i * 16])) as Record<
+  SegmentName,
+  number
+>;
 
 /** Byte offset of the FPU area in the UTCB. */
 export const UTCB_FPU = 0x258;
-
-const GPR_ACDB = ['rax', 'rcx', 'rdx', 'rbx'] as const;
-const GPR_BSD = ['rbp', 'rsi', 'rdi'] as const;
-const GPR_R8 = ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
 
 const RFL_MASKED = 0x3000 | 0x10000 | 0x20000 | 0x80000 | 0x100000;
 
@@ -113,6 +123,16 @@ export class Utcb {
   /** Write the raw 64-bit word at byte offset `off` of the page. */
   setWord(off: number, v: number): void {
     writeWord(this.view, this.base + off, v);
+  }
+
+  /** Raw 32-bit word at byte offset `off` of the page. */
+  dword(off: number): number {
+    return this.view.getUint32(this.base + off, true);
+  }
+
+  /** Write the raw 32-bit word at byte offset `off` of the page (the low 32 bits of `v`). */
+  setDword(off: number, v: number): void {
+    this.view.setUint32(this.base + off, v >>> 0, true);
   }
 
   /** The header's items word: U in bits 15:0, T in bits 31:16. */
@@ -325,15 +345,33 @@ export class Utcb {
    * `mtd` into the UTCB, set `mtd` and U = whole data area, T = 0.
    */
   loadExc(r: Regs, mtd: number): void {
-    if (mtd & Mtd.ACDB) for (const n of GPR_ACDB) this.set(n, r[n]);
-    if (mtd & Mtd.EBSD) for (const n of GPR_BSD) this.set(n, r[n]);
-    if (mtd & Mtd.R8_R15) for (const n of GPR_R8) this.set(n, r[n]);
-    if (mtd & Mtd.ESP) this.set('rsp', r.rsp);
-    if (mtd & Mtd.EIP) this.set('rip', r.rip);
-    if (mtd & Mtd.EFL) this.set('rflags', r.rflags);
+    if (mtd & Mtd.ACDB) {
+      this.setWord(F.rax, r.rax);
+      this.setWord(F.rcx, r.rcx);
+      this.setWord(F.rdx, r.rdx);
+      this.setWord(F.rbx, r.rbx);
+    }
+    if (mtd & Mtd.EBSD) {
+      this.setWord(F.rbp, r.rbp);
+      this.setWord(F.rsi, r.rsi);
+      this.setWord(F.rdi, r.rdi);
+    }
+    if (mtd & Mtd.R8_R15) {
+      this.setWord(F.r8, r.r8);
+      this.setWord(F.r9, r.r9);
+      this.setWord(F.r10, r.r10);
+      this.setWord(F.r11, r.r11);
+      this.setWord(F.r12, r.r12);
+      this.setWord(F.r13, r.r13);
+      this.setWord(F.r14, r.r14);
+      this.setWord(F.r15, r.r15);
+    }
+    if (mtd & Mtd.ESP) this.setWord(F.rsp, r.rsp);
+    if (mtd & Mtd.EIP) this.setWord(F.rip, r.rip);
+    if (mtd & Mtd.EFL) this.setWord(F.rflags, r.rflags);
     if (mtd & Mtd.QUAL) {
-      this.set('qual0', r.err);
-      this.set('qual1', r.cr2);
+      this.setWord(F.qual0, r.err);
+      this.setWord(F.qual1, r.cr2);
     }
     this.mtd = mtd;
     this.setMsg(UTCB_WORDS, 0);
@@ -345,13 +383,31 @@ export class Utcb {
    */
   saveExc(r: Regs): void {
     const mtd = this.mtd;
-    if (mtd & Mtd.ACDB) for (const n of GPR_ACDB) r[n] = this.get(n);
-    if (mtd & Mtd.EBSD) for (const n of GPR_BSD) r[n] = this.get(n);
-    if (mtd & Mtd.R8_R15) for (const n of GPR_R8) r[n] = this.get(n);
-    if (mtd & Mtd.ESP) r.rsp = this.get('rsp');
-    if (mtd & Mtd.EIP) r.rip = this.get('rip');
+    if (mtd & Mtd.ACDB) {
+      r.rax = this.word(F.rax);
+      r.rcx = this.word(F.rcx);
+      r.rdx = this.word(F.rdx);
+      r.rbx = this.word(F.rbx);
+    }
+    if (mtd & Mtd.EBSD) {
+      r.rbp = this.word(F.rbp);
+      r.rsi = this.word(F.rsi);
+      r.rdi = this.word(F.rdi);
+    }
+    if (mtd & Mtd.R8_R15) {
+      r.r8 = this.word(F.r8);
+      r.r9 = this.word(F.r9);
+      r.r10 = this.word(F.r10);
+      r.r11 = this.word(F.r11);
+      r.r12 = this.word(F.r12);
+      r.r13 = this.word(F.r13);
+      r.r14 = this.word(F.r14);
+      r.r15 = this.word(F.r15);
+    }
+    if (mtd & Mtd.ESP) r.rsp = this.word(F.rsp);
+    if (mtd & Mtd.EIP) r.rip = this.word(F.rip);
     if (mtd & Mtd.EFL) {
-      const f = this.get('rflags');
+      const f = this.word(F.rflags);
       const low = f % 0x200000;
       r.rflags = f - low + ((low & ~RFL_MASKED) | 0x200);
     }
@@ -362,15 +418,33 @@ export class Utcb {
    * (always), `mtd`, and U = whole data area, T = 0.
    */
   loadVcpu(s: VcpuState, mtd: number, exitReason: number): void {
-    if (mtd & Mtd.ACDB) for (const n of GPR_ACDB) this.set(n, s[n]);
-    if (mtd & Mtd.EBSD) for (const n of GPR_BSD) this.set(n, s[n]);
-    if (mtd & Mtd.R8_R15) for (const n of GPR_R8) this.set(n, s[n]);
-    if (mtd & Mtd.ESP) this.set('rsp', s.rsp);
-    if (mtd & Mtd.EIP) {
-      this.set('rip', s.rip);
-      this.set('instLen', s.instLen);
+    if (mtd & Mtd.ACDB) {
+      this.setWord(F.rax, s.rax);
+      this.setWord(F.rcx, s.rcx);
+      this.setWord(F.rdx, s.rdx);
+      this.setWord(F.rbx, s.rbx);
     }
-    if (mtd & Mtd.EFL) this.set('rflags', s.rflags);
+    if (mtd & Mtd.EBSD) {
+      this.setWord(F.rbp, s.rbp);
+      this.setWord(F.rsi, s.rsi);
+      this.setWord(F.rdi, s.rdi);
+    }
+    if (mtd & Mtd.R8_R15) {
+      this.setWord(F.r8, s.r8);
+      this.setWord(F.r9, s.r9);
+      this.setWord(F.r10, s.r10);
+      this.setWord(F.r11, s.r11);
+      this.setWord(F.r12, s.r12);
+      this.setWord(F.r13, s.r13);
+      this.setWord(F.r14, s.r14);
+      this.setWord(F.r15, s.r15);
+    }
+    if (mtd & Mtd.ESP) this.setWord(F.rsp, s.rsp);
+    if (mtd & Mtd.EIP) {
+      this.setWord(F.rip, s.rip);
+      this.setWord(F.instLen, s.instLen);
+    }
+    if (mtd & Mtd.EFL) this.setWord(F.rflags, s.rflags);
     if (mtd & Mtd.ESDS) {
       this.setSegment('ds', s.ds);
       this.setSegment('es', s.es);
@@ -388,57 +462,57 @@ export class Utcb {
     if (mtd & Mtd.GDTR) this.setSegment('gdtr', s.gdtr);
     if (mtd & Mtd.IDTR) this.setSegment('idtr', s.idtr);
     if (mtd & Mtd.CR) {
-      this.set('cr0', s.cr0);
-      this.set('cr2', s.cr2);
-      this.set('cr3', s.cr3);
-      this.set('cr4', s.cr4);
+      this.setWord(F.cr0, s.cr0);
+      this.setWord(F.cr2, s.cr2);
+      this.setWord(F.cr3, s.cr3);
+      this.setWord(F.cr4, s.cr4);
     }
-    if (mtd & Mtd.DR) this.set('dr7', s.dr7);
+    if (mtd & Mtd.DR) this.setWord(F.dr7, s.dr7);
     if (mtd & Mtd.SYS) {
-      this.set('sysenterCs', s.sysenterCs);
-      this.set('sysenterRsp', s.sysenterRsp);
-      this.set('sysenterRip', s.sysenterRip);
+      this.setWord(F.sysenterCs, s.sysenterCs);
+      this.setWord(F.sysenterRsp, s.sysenterRsp);
+      this.setWord(F.sysenterRip, s.sysenterRip);
     }
     if (mtd & Mtd.QUAL) {
-      this.set('qual0', s.qual0);
-      this.set('qual1', s.qual1);
+      this.setWord(F.qual0, s.qual0);
+      this.setWord(F.qual1, s.qual1);
     }
     if (mtd & Mtd.INJ) {
-      this.set('intrInfo', s.intrInfo);
-      this.set('intrError', s.intrError);
+      this.setDword(F.intrInfo, s.intrInfo);
+      this.setDword(F.intrError, s.intrError);
     }
     if (mtd & Mtd.STA) {
-      this.set('intrState', s.intrState);
-      this.set('actvState', s.actvState);
+      this.setDword(F.intrState, s.intrState);
+      this.setDword(F.actvState, s.actvState);
     }
     if (mtd & Mtd.TSC) {
-      this.set('tscVal', s.tscVal);
+      this.setWord(F.tscVal, s.tscVal);
       this.setSigned('tscOff', s.tscOff);
     }
-    if (mtd & Mtd.EFER) this.set('efer', s.efer);
+    if (mtd & Mtd.EFER) this.setWord(F.efer, s.efer);
     if (mtd & Mtd.PDPTE) {
-      this.set('pdpte0', s.pdpte0);
-      this.set('pdpte1', s.pdpte1);
-      this.set('pdpte2', s.pdpte2);
-      this.set('pdpte3', s.pdpte3);
+      this.setWord(F.pdpte0, s.pdpte0);
+      this.setWord(F.pdpte1, s.pdpte1);
+      this.setWord(F.pdpte2, s.pdpte2);
+      this.setWord(F.pdpte3, s.pdpte3);
     }
     if (mtd & Mtd.SYSCALL_SWAPGS) {
-      this.set('star', s.star);
-      this.set('lstar', s.lstar);
-      this.set('cstar', s.cstar);
-      this.set('sfmask', s.sfmask);
-      this.set('kernelGsBase', s.kernelGsBase);
+      this.setWord(F.star, s.star);
+      this.setWord(F.lstar, s.lstar);
+      this.setWord(F.cstar, s.cstar);
+      this.setWord(F.sfmask, s.sfmask);
+      this.setWord(F.kernelGsBase, s.kernelGsBase);
     }
     if (mtd & Mtd.TPR) {
-      this.set('tpr', s.tpr);
-      this.set('tprThreshold', s.tprThreshold);
+      this.setDword(F.tpr, s.tpr);
+      this.setDword(F.tprThreshold, s.tprThreshold);
     }
-    if (mtd & Mtd.TSC_AUX) this.set('tscAux', s.tscAux);
+    if (mtd & Mtd.TSC_AUX) this.setWord(F.tscAux, s.tscAux);
     if (mtd & Mtd.XSAVE) {
-      this.set('xcr0', s.xcr0);
-      this.set('xss', s.xss);
+      this.setWord(F.xcr0, s.xcr0);
+      this.setWord(F.xss, s.xss);
     }
-    this.set('exitReason', exitReason);
+    this.setWord(F.exitReason, exitReason);
     this.mtd = mtd;
     this.setMsg(UTCB_WORDS, 0);
   }
@@ -449,15 +523,33 @@ export class Utcb {
    * TSC adds `tscOff` to the current offset.
    */
   saveVcpu(s: VcpuState, mtd: number = this.mtd): void {
-    if (mtd & Mtd.ACDB) for (const n of GPR_ACDB) s[n] = this.get(n);
-    if (mtd & Mtd.EBSD) for (const n of GPR_BSD) s[n] = this.get(n);
-    if (mtd & Mtd.R8_R15) for (const n of GPR_R8) s[n] = this.get(n);
-    if (mtd & Mtd.ESP) s.rsp = this.get('rsp');
-    if (mtd & Mtd.EIP) {
-      s.rip = this.get('rip');
-      s.instLen = this.get('instLen');
+    if (mtd & Mtd.ACDB) {
+      s.rax = this.word(F.rax);
+      s.rcx = this.word(F.rcx);
+      s.rdx = this.word(F.rdx);
+      s.rbx = this.word(F.rbx);
     }
-    if (mtd & Mtd.EFL) s.rflags = this.get('rflags');
+    if (mtd & Mtd.EBSD) {
+      s.rbp = this.word(F.rbp);
+      s.rsi = this.word(F.rsi);
+      s.rdi = this.word(F.rdi);
+    }
+    if (mtd & Mtd.R8_R15) {
+      s.r8 = this.word(F.r8);
+      s.r9 = this.word(F.r9);
+      s.r10 = this.word(F.r10);
+      s.r11 = this.word(F.r11);
+      s.r12 = this.word(F.r12);
+      s.r13 = this.word(F.r13);
+      s.r14 = this.word(F.r14);
+      s.r15 = this.word(F.r15);
+    }
+    if (mtd & Mtd.ESP) s.rsp = this.word(F.rsp);
+    if (mtd & Mtd.EIP) {
+      s.rip = this.word(F.rip);
+      s.instLen = this.word(F.instLen);
+    }
+    if (mtd & Mtd.EFL) s.rflags = this.word(F.rflags);
     if (mtd & Mtd.ESDS) {
       s.ds = this.segment('ds');
       s.es = this.segment('es');
@@ -475,52 +567,52 @@ export class Utcb {
     if (mtd & Mtd.GDTR) s.gdtr = this.segment('gdtr');
     if (mtd & Mtd.IDTR) s.idtr = this.segment('idtr');
     if (mtd & Mtd.CR) {
-      s.cr0 = this.get('cr0');
-      s.cr2 = this.get('cr2');
-      s.cr3 = this.get('cr3');
-      s.cr4 = this.get('cr4');
+      s.cr0 = this.word(F.cr0);
+      s.cr2 = this.word(F.cr2);
+      s.cr3 = this.word(F.cr3);
+      s.cr4 = this.word(F.cr4);
     }
-    if (mtd & Mtd.DR) s.dr7 = this.get('dr7');
+    if (mtd & Mtd.DR) s.dr7 = this.word(F.dr7);
     if (mtd & Mtd.SYS) {
-      s.sysenterCs = this.get('sysenterCs');
-      s.sysenterRsp = this.get('sysenterRsp');
-      s.sysenterRip = this.get('sysenterRip');
+      s.sysenterCs = this.word(F.sysenterCs);
+      s.sysenterRsp = this.word(F.sysenterRsp);
+      s.sysenterRip = this.word(F.sysenterRip);
     }
     if (mtd & Mtd.CTRL) {
-      s.ctrl0 = this.get('ctrl0');
-      s.ctrl1 = this.get('ctrl1');
+      s.ctrl0 = this.dword(F.ctrl0);
+      s.ctrl1 = this.dword(F.ctrl1);
     }
     if (mtd & Mtd.INJ) {
-      s.intrInfo = this.get('intrInfo');
-      s.intrError = this.get('intrError');
+      s.intrInfo = this.dword(F.intrInfo);
+      s.intrError = this.dword(F.intrError);
     }
     if (mtd & Mtd.STA) {
-      s.intrState = this.get('intrState');
-      s.actvState = this.get('actvState');
+      s.intrState = this.dword(F.intrState);
+      s.actvState = this.dword(F.actvState);
     }
     if (mtd & Mtd.TSC) s.tscOff += this.signed('tscOff');
-    if (mtd & Mtd.EFER) s.efer = this.get('efer');
+    if (mtd & Mtd.EFER) s.efer = this.word(F.efer);
     if (mtd & Mtd.PDPTE) {
-      s.pdpte0 = this.get('pdpte0');
-      s.pdpte1 = this.get('pdpte1');
-      s.pdpte2 = this.get('pdpte2');
-      s.pdpte3 = this.get('pdpte3');
+      s.pdpte0 = this.word(F.pdpte0);
+      s.pdpte1 = this.word(F.pdpte1);
+      s.pdpte2 = this.word(F.pdpte2);
+      s.pdpte3 = this.word(F.pdpte3);
     }
     if (mtd & Mtd.SYSCALL_SWAPGS) {
-      s.star = this.get('star');
-      s.lstar = this.get('lstar');
-      s.cstar = this.get('cstar');
-      s.sfmask = this.get('sfmask');
-      s.kernelGsBase = this.get('kernelGsBase');
+      s.star = this.word(F.star);
+      s.lstar = this.word(F.lstar);
+      s.cstar = this.word(F.cstar);
+      s.sfmask = this.word(F.sfmask);
+      s.kernelGsBase = this.word(F.kernelGsBase);
     }
     if (mtd & Mtd.TPR) {
-      s.tpr = this.get('tpr');
-      s.tprThreshold = this.get('tprThreshold');
+      s.tpr = this.dword(F.tpr);
+      s.tprThreshold = this.dword(F.tprThreshold);
     }
-    if (mtd & Mtd.TSC_AUX) s.tscAux = this.get('tscAux');
+    if (mtd & Mtd.TSC_AUX) s.tscAux = this.word(F.tscAux);
     if (mtd & Mtd.XSAVE) {
-      s.xcr0 = this.get('xcr0');
-      s.xss = this.get('xss');
+      s.xcr0 = this.word(F.xcr0);
+      s.xss = this.word(F.xss);
     }
   }
 

@@ -1,10 +1,16 @@
 import {
   copyVcpuState,
+  createVcpuState,
   type DescriptorTableRegister,
   MTD,
   type Segment,
   type VcpuState,
 } from '../kernel/vcpu-state.js';
+
+/** Where the registers of one {@link Vcpu_state} record the MTD groups they were charged in. */
+interface Charge_sink {
+  mask: number;
+}
 
 /**
  * One register of `Genode::Vcpu_state`: the value delivered with the exit, and whether the
@@ -13,9 +19,14 @@ import {
 export class Vcpu_register<T> {
   #value: T;
   #charged = false;
+  readonly #sink: Charge_sink | undefined;
+  readonly #mtd: number;
 
-  constructor(value: T) {
+  /** `mtd`: the MTD group the register belongs to, recorded in `sink` when it is charged. */
+  constructor(value: T, sink?: Charge_sink, mtd = 0) {
     this.#value = value;
+    this.#sink = sink;
+    this.#mtd = mtd;
   }
 
   /** The current value. */
@@ -27,28 +38,31 @@ export class Vcpu_register<T> {
   charge(value: T): void {
     this.#value = value;
     this.#charged = true;
+    if (this.#sink !== undefined) this.#sink.mask |= this.#mtd;
   }
 
   /** Whether the handler set the value. */
   charged(): boolean {
     return this.#charged;
   }
+
+  /** @internal The value of a new exit, not charged (the state object lives as long as the vCPU). */
+  reload(value: T): void {
+    this.#value = value;
+    this.#charged = false;
+  }
 }
 
 type Reg = Vcpu_register<number>;
 type Big = Vcpu_register<bigint>;
 
-function n(v: number): Reg {
-  return new Vcpu_register(v);
+/** A copy of a segment register (the handler may keep or change it without touching the record). */
+function segment(x: Segment): Segment {
+  return { sel: x.sel, ar: x.ar, limit: x.limit, base: x.base };
 }
-function b(v: bigint): Big {
-  return new Vcpu_register(v);
-}
-function seg(s: Segment): Vcpu_register<Segment> {
-  return new Vcpu_register({ ...s });
-}
-function range(r: DescriptorTableRegister): Vcpu_register<DescriptorTableRegister> {
-  return new Vcpu_register({ ...r });
+
+function dtr(x: DescriptorTableRegister): DescriptorTableRegister {
+  return { limit: x.limit, base: x.base };
 }
 
 /**
@@ -122,170 +136,225 @@ export class Vcpu_state {
   readonly tpr_threshold: Reg;
   readonly xcr0: Reg;
   readonly xss: Reg;
-  /** Exit reason (SVM numbering). */
-  readonly exit_reason: number;
+  private readonly sink: Charge_sink = { mask: 0 };
+  /** Scratch record for {@link write_to} (no allocation per exit). */
+  private readonly out: VcpuState = createVcpuState();
+  // Not a #private field: a VMM may wrap the state in a Proxy (the vmm package's MTD discipline).
+  private exitReasonValue: number;
 
   constructor(s: VcpuState) {
-    this.ax = n(s.ax);
-    this.cx = n(s.cx);
-    this.dx = n(s.dx);
-    this.bx = n(s.bx);
-    this.bp = n(s.bp);
-    this.si = n(s.si);
-    this.di = n(s.di);
-    this.sp = n(s.sp);
-    this.ip = n(s.ip);
-    this.ip_len = n(s.instLen);
-    this.flags = n(s.flags);
-    this.r8 = n(s.r8);
-    this.r9 = n(s.r9);
-    this.r10 = n(s.r10);
-    this.r11 = n(s.r11);
-    this.r12 = n(s.r12);
-    this.r13 = n(s.r13);
-    this.r14 = n(s.r14);
-    this.r15 = n(s.r15);
-    this.es = seg(s.es);
-    this.cs = seg(s.cs);
-    this.ss = seg(s.ss);
-    this.ds = seg(s.ds);
-    this.fs = seg(s.fs);
-    this.gs = seg(s.gs);
-    this.tr = seg(s.tr);
-    this.ldtr = seg(s.ldtr);
-    this.gdtr = range(s.gdtr);
-    this.idtr = range(s.idtr);
-    this.cr0 = n(s.cr0);
-    this.cr2 = n(s.cr2);
-    this.cr3 = n(s.cr3);
-    this.cr4 = n(s.cr4);
-    this.dr7 = n(s.dr7);
-    this.sysenter_cs = n(s.sysenterCs);
-    this.sysenter_sp = n(s.sysenterSp);
-    this.sysenter_ip = n(s.sysenterIp);
-    this.qual_primary = n(s.qual0);
-    this.qual_secondary = n(s.qual1);
-    this.ctrl_primary = n(s.ctrl0);
-    this.ctrl_secondary = n(s.ctrl1);
-    this.inj_info = n(s.injInfo);
-    this.inj_error = n(s.injError);
-    this.intr_state = n(s.intrState);
-    this.actv_state = n(s.actvState);
-    this.tsc = b(s.tsc);
-    this.tsc_offset = b(0n);
-    this.tsc_aux = n(s.tscAux);
-    this.efer = n(s.efer);
-    this.pdpte_0 = b(s.pdpte[0]);
-    this.pdpte_1 = b(s.pdpte[1]);
-    this.pdpte_2 = b(s.pdpte[2]);
-    this.pdpte_3 = b(s.pdpte[3]);
-    this.star = b(s.star);
-    this.lstar = b(s.lstar);
-    this.cstar = b(s.cstar);
-    this.fmask = b(s.sfmask);
-    this.kernel_gs_base = b(s.kernelGsBase);
-    this.tpr = n(s.tpr);
-    this.tpr_threshold = n(s.tprThreshold);
-    this.xcr0 = n(s.xcr0);
-    this.xss = n(s.xss);
-    this.exit_reason = s.exitReason;
+    const sink = this.sink;
+    this.ax = new Vcpu_register(s.ax, sink, MTD.ACDB);
+    this.cx = new Vcpu_register(s.cx, sink, MTD.ACDB);
+    this.dx = new Vcpu_register(s.dx, sink, MTD.ACDB);
+    this.bx = new Vcpu_register(s.bx, sink, MTD.ACDB);
+    this.bp = new Vcpu_register(s.bp, sink, MTD.EBSD);
+    this.si = new Vcpu_register(s.si, sink, MTD.EBSD);
+    this.di = new Vcpu_register(s.di, sink, MTD.EBSD);
+    this.sp = new Vcpu_register(s.sp, sink, MTD.ESP);
+    this.ip = new Vcpu_register(s.ip, sink, MTD.EIP);
+    this.ip_len = new Vcpu_register(s.instLen, sink, MTD.EIP);
+    this.flags = new Vcpu_register(s.flags, sink, MTD.EFL);
+    this.r8 = new Vcpu_register(s.r8, sink, MTD.R8_R15);
+    this.r9 = new Vcpu_register(s.r9, sink, MTD.R8_R15);
+    this.r10 = new Vcpu_register(s.r10, sink, MTD.R8_R15);
+    this.r11 = new Vcpu_register(s.r11, sink, MTD.R8_R15);
+    this.r12 = new Vcpu_register(s.r12, sink, MTD.R8_R15);
+    this.r13 = new Vcpu_register(s.r13, sink, MTD.R8_R15);
+    this.r14 = new Vcpu_register(s.r14, sink, MTD.R8_R15);
+    this.r15 = new Vcpu_register(s.r15, sink, MTD.R8_R15);
+    this.es = new Vcpu_register(segment(s.es), sink, MTD.ESDS);
+    this.cs = new Vcpu_register(segment(s.cs), sink, MTD.CSSS);
+    this.ss = new Vcpu_register(segment(s.ss), sink, MTD.CSSS);
+    this.ds = new Vcpu_register(segment(s.ds), sink, MTD.ESDS);
+    this.fs = new Vcpu_register(segment(s.fs), sink, MTD.FSGS);
+    this.gs = new Vcpu_register(segment(s.gs), sink, MTD.FSGS);
+    this.tr = new Vcpu_register(segment(s.tr), sink, MTD.TR);
+    this.ldtr = new Vcpu_register(segment(s.ldtr), sink, MTD.LDTR);
+    this.gdtr = new Vcpu_register(dtr(s.gdtr), sink, MTD.GDTR);
+    this.idtr = new Vcpu_register(dtr(s.idtr), sink, MTD.IDTR);
+    this.cr0 = new Vcpu_register(s.cr0, sink, MTD.CR);
+    this.cr2 = new Vcpu_register(s.cr2, sink, MTD.CR);
+    this.cr3 = new Vcpu_register(s.cr3, sink, MTD.CR);
+    this.cr4 = new Vcpu_register(s.cr4, sink, MTD.CR);
+    this.dr7 = new Vcpu_register(s.dr7, sink, MTD.DR);
+    this.sysenter_cs = new Vcpu_register(s.sysenterCs, sink, MTD.SYS);
+    this.sysenter_sp = new Vcpu_register(s.sysenterSp, sink, MTD.SYS);
+    this.sysenter_ip = new Vcpu_register(s.sysenterIp, sink, MTD.SYS);
+    this.qual_primary = new Vcpu_register(s.qual0, sink, 0);
+    this.qual_secondary = new Vcpu_register(s.qual1, sink, 0);
+    this.ctrl_primary = new Vcpu_register(s.ctrl0, sink, MTD.CTRL);
+    this.ctrl_secondary = new Vcpu_register(s.ctrl1, sink, MTD.CTRL);
+    this.inj_info = new Vcpu_register(s.injInfo, sink, MTD.INJ);
+    this.inj_error = new Vcpu_register(s.injError, sink, MTD.INJ);
+    this.intr_state = new Vcpu_register(s.intrState, sink, MTD.STA);
+    this.actv_state = new Vcpu_register(s.actvState, sink, MTD.STA);
+    this.tsc = new Vcpu_register(s.tsc, sink, MTD.TSC);
+    this.tsc_offset = new Vcpu_register(0n, sink, MTD.TSC);
+    this.tsc_aux = new Vcpu_register(s.tscAux, sink, MTD.TSC_AUX);
+    this.efer = new Vcpu_register(s.efer, sink, MTD.EFER);
+    this.pdpte_0 = new Vcpu_register(s.pdpte[0], sink, MTD.PDPTE);
+    this.pdpte_1 = new Vcpu_register(s.pdpte[1], sink, MTD.PDPTE);
+    this.pdpte_2 = new Vcpu_register(s.pdpte[2], sink, MTD.PDPTE);
+    this.pdpte_3 = new Vcpu_register(s.pdpte[3], sink, MTD.PDPTE);
+    this.star = new Vcpu_register(s.star, sink, MTD.SYSCALL_SWAPGS);
+    this.lstar = new Vcpu_register(s.lstar, sink, MTD.SYSCALL_SWAPGS);
+    this.cstar = new Vcpu_register(s.cstar, sink, MTD.SYSCALL_SWAPGS);
+    this.fmask = new Vcpu_register(s.sfmask, sink, MTD.SYSCALL_SWAPGS);
+    this.kernel_gs_base = new Vcpu_register(s.kernelGsBase, sink, MTD.SYSCALL_SWAPGS);
+    this.tpr = new Vcpu_register(s.tpr, sink, MTD.TPR);
+    this.tpr_threshold = new Vcpu_register(s.tprThreshold, sink, MTD.TPR);
+    this.xcr0 = new Vcpu_register(s.xcr0, sink, MTD.XSAVE);
+    this.xss = new Vcpu_register(s.xss, sink, MTD.XSAVE);
+    this.exitReasonValue = s.exitReason;
+  }
+
+  /** Exit reason (SVM numbering). */
+  get exit_reason(): number {
+    return this.exitReasonValue;
+  }
+
+  /**
+   * @internal Present the state of a new exit: every register takes the exit's value and
+   * nothing is charged. Genode's `Vcpu_state` likewise lives as long as its vCPU.
+   */
+  load(s: VcpuState): void {
+    this.sink.mask = 0;
+    this.ax.reload(s.ax);
+    this.cx.reload(s.cx);
+    this.dx.reload(s.dx);
+    this.bx.reload(s.bx);
+    this.bp.reload(s.bp);
+    this.si.reload(s.si);
+    this.di.reload(s.di);
+    this.sp.reload(s.sp);
+    this.ip.reload(s.ip);
+    this.ip_len.reload(s.instLen);
+    this.flags.reload(s.flags);
+    this.r8.reload(s.r8);
+    this.r9.reload(s.r9);
+    this.r10.reload(s.r10);
+    this.r11.reload(s.r11);
+    this.r12.reload(s.r12);
+    this.r13.reload(s.r13);
+    this.r14.reload(s.r14);
+    this.r15.reload(s.r15);
+    this.es.reload(segment(s.es));
+    this.cs.reload(segment(s.cs));
+    this.ss.reload(segment(s.ss));
+    this.ds.reload(segment(s.ds));
+    this.fs.reload(segment(s.fs));
+    this.gs.reload(segment(s.gs));
+    this.tr.reload(segment(s.tr));
+    this.ldtr.reload(segment(s.ldtr));
+    this.gdtr.reload(dtr(s.gdtr));
+    this.idtr.reload(dtr(s.idtr));
+    this.cr0.reload(s.cr0);
+    this.cr2.reload(s.cr2);
+    this.cr3.reload(s.cr3);
+    this.cr4.reload(s.cr4);
+    this.dr7.reload(s.dr7);
+    this.sysenter_cs.reload(s.sysenterCs);
+    this.sysenter_sp.reload(s.sysenterSp);
+    this.sysenter_ip.reload(s.sysenterIp);
+    this.qual_primary.reload(s.qual0);
+    this.qual_secondary.reload(s.qual1);
+    this.ctrl_primary.reload(s.ctrl0);
+    this.ctrl_secondary.reload(s.ctrl1);
+    this.inj_info.reload(s.injInfo);
+    this.inj_error.reload(s.injError);
+    this.intr_state.reload(s.intrState);
+    this.actv_state.reload(s.actvState);
+    this.tsc.reload(s.tsc);
+    this.tsc_offset.reload(0n);
+    this.tsc_aux.reload(s.tscAux);
+    this.efer.reload(s.efer);
+    this.pdpte_0.reload(s.pdpte[0]);
+    this.pdpte_1.reload(s.pdpte[1]);
+    this.pdpte_2.reload(s.pdpte[2]);
+    this.pdpte_3.reload(s.pdpte[3]);
+    this.star.reload(s.star);
+    this.lstar.reload(s.lstar);
+    this.cstar.reload(s.cstar);
+    this.fmask.reload(s.sfmask);
+    this.kernel_gs_base.reload(s.kernelGsBase);
+    this.tpr.reload(s.tpr);
+    this.tpr_threshold.reload(s.tprThreshold);
+    this.xcr0.reload(s.xcr0);
+    this.xss.reload(s.xss);
+    this.exitReasonValue = s.exitReason;
   }
 
   /** The MTD bits of every group with at least one charged register. */
   charged_mtd(): number {
-    const any = (...r: { charged(): boolean }[]): boolean => r.some((x) => x.charged());
-    let m = 0;
-    if (any(this.ax, this.cx, this.dx, this.bx)) m |= MTD.ACDB;
-    if (any(this.bp, this.si, this.di)) m |= MTD.EBSD;
-    if (any(this.sp)) m |= MTD.ESP;
-    if (any(this.ip, this.ip_len)) m |= MTD.EIP;
-    if (any(this.flags)) m |= MTD.EFL;
-    if (any(this.es, this.ds)) m |= MTD.ESDS;
-    if (any(this.fs, this.gs)) m |= MTD.FSGS;
-    if (any(this.cs, this.ss)) m |= MTD.CSSS;
-    if (any(this.tr)) m |= MTD.TR;
-    if (any(this.ldtr)) m |= MTD.LDTR;
-    if (any(this.gdtr)) m |= MTD.GDTR;
-    if (any(this.idtr)) m |= MTD.IDTR;
-    if (any(this.cr0, this.cr2, this.cr3, this.cr4)) m |= MTD.CR;
-    if (any(this.dr7)) m |= MTD.DR;
-    if (any(this.sysenter_cs, this.sysenter_sp, this.sysenter_ip)) m |= MTD.SYS;
-    if (any(this.ctrl_primary, this.ctrl_secondary)) m |= MTD.CTRL;
-    if (any(this.inj_info, this.inj_error)) m |= MTD.INJ;
-    if (any(this.intr_state, this.actv_state)) m |= MTD.STA;
-    if (any(this.tsc_offset)) m |= MTD.TSC;
-    if (any(this.tsc_aux)) m |= MTD.TSC_AUX;
-    if (any(this.efer)) m |= MTD.EFER;
-    if (any(this.pdpte_0, this.pdpte_1, this.pdpte_2, this.pdpte_3)) m |= MTD.PDPTE;
-    if (any(this.r8, this.r9, this.r10, this.r11, this.r12, this.r13, this.r14, this.r15)) m |= MTD.R8_R15;
-    if (any(this.star, this.lstar, this.cstar, this.fmask, this.kernel_gs_base)) m |= MTD.SYSCALL_SWAPGS;
-    if (any(this.tpr, this.tpr_threshold)) m |= MTD.TPR;
-    if (any(this.xcr0, this.xss)) m |= MTD.XSAVE;
-    return m >>> 0;
+    return this.sink.mask >>> 0;
   }
 
-  /** Write the values into a kernel record (all groups; the mask decides what counts). */
+  /** Write the charged groups into a kernel record (the others keep what it holds). */
   write_to(s: VcpuState): void {
-    const src: VcpuState = {
-      ...s,
-      ax: this.ax.value(),
-      cx: this.cx.value(),
-      dx: this.dx.value(),
-      bx: this.bx.value(),
-      bp: this.bp.value(),
-      si: this.si.value(),
-      di: this.di.value(),
-      sp: this.sp.value(),
-      ip: this.ip.value(),
-      instLen: this.ip_len.value(),
-      flags: this.flags.value(),
-      r8: this.r8.value(),
-      r9: this.r9.value(),
-      r10: this.r10.value(),
-      r11: this.r11.value(),
-      r12: this.r12.value(),
-      r13: this.r13.value(),
-      r14: this.r14.value(),
-      r15: this.r15.value(),
-      es: this.es.value(),
-      cs: this.cs.value(),
-      ss: this.ss.value(),
-      ds: this.ds.value(),
-      fs: this.fs.value(),
-      gs: this.gs.value(),
-      tr: this.tr.value(),
-      ldtr: this.ldtr.value(),
-      gdtr: this.gdtr.value(),
-      idtr: this.idtr.value(),
-      cr0: this.cr0.value(),
-      cr2: this.cr2.value(),
-      cr3: this.cr3.value(),
-      cr4: this.cr4.value(),
-      dr7: this.dr7.value(),
-      sysenterCs: this.sysenter_cs.value(),
-      sysenterSp: this.sysenter_sp.value(),
-      sysenterIp: this.sysenter_ip.value(),
-      ctrl0: this.ctrl_primary.value(),
-      ctrl1: this.ctrl_secondary.value(),
-      injInfo: this.inj_info.value(),
-      injError: this.inj_error.value(),
-      intrState: this.intr_state.value(),
-      actvState: this.actv_state.value(),
-      tsc: this.tsc.value(),
-      tscOffset: this.tsc_offset.value(),
-      tscAux: this.tsc_aux.value(),
-      efer: this.efer.value(),
-      pdpte: [this.pdpte_0.value(), this.pdpte_1.value(), this.pdpte_2.value(), this.pdpte_3.value()],
-      star: this.star.value(),
-      lstar: this.lstar.value(),
-      cstar: this.cstar.value(),
-      sfmask: this.fmask.value(),
-      kernelGsBase: this.kernel_gs_base.value(),
-      tpr: this.tpr.value(),
-      tprThreshold: this.tpr_threshold.value(),
-      xcr0: this.xcr0.value(),
-      xss: this.xss.value(),
-    };
-    copyVcpuState(s, src, 0xffffffff & ~MTD.QUAL);
+    const mask = this.sink.mask & ~MTD.QUAL;
+    if (mask === 0) return;
+    const src = this.out;
+    src.ax = this.ax.value();
+    src.cx = this.cx.value();
+    src.dx = this.dx.value();
+    src.bx = this.bx.value();
+    src.bp = this.bp.value();
+    src.si = this.si.value();
+    src.di = this.di.value();
+    src.sp = this.sp.value();
+    src.ip = this.ip.value();
+    src.instLen = this.ip_len.value();
+    src.flags = this.flags.value();
+    src.r8 = this.r8.value();
+    src.r9 = this.r9.value();
+    src.r10 = this.r10.value();
+    src.r11 = this.r11.value();
+    src.r12 = this.r12.value();
+    src.r13 = this.r13.value();
+    src.r14 = this.r14.value();
+    src.r15 = this.r15.value();
+    src.es = this.es.value();
+    src.cs = this.cs.value();
+    src.ss = this.ss.value();
+    src.ds = this.ds.value();
+    src.fs = this.fs.value();
+    src.gs = this.gs.value();
+    src.tr = this.tr.value();
+    src.ldtr = this.ldtr.value();
+    src.gdtr = this.gdtr.value();
+    src.idtr = this.idtr.value();
+    src.cr0 = this.cr0.value();
+    src.cr2 = this.cr2.value();
+    src.cr3 = this.cr3.value();
+    src.cr4 = this.cr4.value();
+    src.dr7 = this.dr7.value();
+    src.sysenterCs = this.sysenter_cs.value();
+    src.sysenterSp = this.sysenter_sp.value();
+    src.sysenterIp = this.sysenter_ip.value();
+    src.ctrl0 = this.ctrl_primary.value();
+    src.ctrl1 = this.ctrl_secondary.value();
+    src.injInfo = this.inj_info.value();
+    src.injError = this.inj_error.value();
+    src.intrState = this.intr_state.value();
+    src.actvState = this.actv_state.value();
+    src.tsc = this.tsc.value();
+    src.tscOffset = this.tsc_offset.value();
+    src.tscAux = this.tsc_aux.value();
+    src.efer = this.efer.value();
+    src.pdpte[0] = this.pdpte_0.value();
+    src.pdpte[1] = this.pdpte_1.value();
+    src.pdpte[2] = this.pdpte_2.value();
+    src.pdpte[3] = this.pdpte_3.value();
+    src.star = this.star.value();
+    src.lstar = this.lstar.value();
+    src.cstar = this.cstar.value();
+    src.sfmask = this.fmask.value();
+    src.kernelGsBase = this.kernel_gs_base.value();
+    src.tpr = this.tpr.value();
+    src.tprThreshold = this.tpr_threshold.value();
+    src.xcr0 = this.xcr0.value();
+    src.xss = this.xss.value();
+    copyVcpuState(s, src, mask);
   }
 }

@@ -113,6 +113,8 @@ export class Vcpu {
   readonly #handler: Maybe_blocking<[Vcpu]>;
   #exit: VcpuExit | null = null;
   #state: Vcpu_state | null = null;
+  /** The exit handler's state object, created at the first exit and reused. */
+  #exitState: Vcpu_state | null = null;
   #last: VcpuState | null = null;
   #resume = false;
   #paused = true;
@@ -146,7 +148,10 @@ export class Vcpu {
     this.exits++;
     this.#exit = exit;
     this.#paused = false;
-    this.#state = new Vcpu_state(exit.state);
+    // One Vcpu_state per vCPU, reloaded at each exit (as Genode's lives in its Vcpu).
+    if (this.#exitState === null) this.#exitState = new Vcpu_state(exit.state);
+    else this.#exitState.load(exit.state);
+    this.#state = this.#exitState;
     this.#resume = false;
     this.#delegations = [];
     try {

@@ -289,6 +289,11 @@ export class NovaGenodeVcpu implements KernelVcpu {
   vmmEcSel = -1;
   started = false;
   destroyed = false;
+  /**
+   * The exit record handed to the handler, reused at every exit: it is read from the UTCB for the
+   * portal's MTD only, so the other groups keep what the previous exit left — as the UTCB does.
+   */
+  readonly exitState: VcpuState = createVcpuState();
 
   constructor(
     id: number,
@@ -1797,7 +1802,7 @@ export class NovaGenodeKernel implements BootedKernel {
     }
     const hpd = this.#pdOf(ec);
     const mtd = u.mtd;
-    const state = createVcpuState();
+    const state = v.exitState;
     readVcpuState(u, mtd, state);
     state.exitReason = reason;
     const trace = this.#trace;

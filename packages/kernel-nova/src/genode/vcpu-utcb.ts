@@ -1,6 +1,6 @@
 import type { VcpuState } from '@genode-ts/genode-base';
 import { Mtd } from '../mtd.js';
-import { type Utcb, UtcbField } from '../utcb.js';
+import { UtcbOffset as F, type Utcb } from '../utcb.js';
 import type { Segment } from '../vcpu-state.js';
 
 type GenodeSegment = VcpuState['cs'];
@@ -20,11 +20,11 @@ type WordField =
 
 /** A 64-bit field as a bigint, exactly (numbers lose bits above 2^53). */
 function big(u: Utcb, f: WordField): bigint {
-  return u.view.getBigUint64(u.base + UtcbField[f][0], true);
+  return u.view.getBigUint64(u.base + F[f], true);
 }
 
 function setBig(u: Utcb, f: WordField, b: bigint): void {
-  u.view.setBigUint64(u.base + UtcbField[f][0], BigInt.asUintN(64, b), true);
+  u.view.setBigUint64(u.base + F[f], BigInt.asUintN(64, b), true);
 }
 
 function seg(s: Segment, into: GenodeSegment): void {
@@ -40,31 +40,31 @@ function seg(s: Segment, into: GenodeSegment): void {
  */
 export function readVcpuState(u: Utcb, mtd: number, s: VcpuState): void {
   if (mtd & Mtd.ACDB) {
-    s.ax = u.get('rax');
-    s.cx = u.get('rcx');
-    s.dx = u.get('rdx');
-    s.bx = u.get('rbx');
+    s.ax = u.word(F.rax);
+    s.cx = u.word(F.rcx);
+    s.dx = u.word(F.rdx);
+    s.bx = u.word(F.rbx);
   }
   if (mtd & Mtd.EBSD) {
-    s.bp = u.get('rbp');
-    s.si = u.get('rsi');
-    s.di = u.get('rdi');
+    s.bp = u.word(F.rbp);
+    s.si = u.word(F.rsi);
+    s.di = u.word(F.rdi);
   }
-  if (mtd & Mtd.ESP) s.sp = u.get('rsp');
+  if (mtd & Mtd.ESP) s.sp = u.word(F.rsp);
   if (mtd & Mtd.EIP) {
-    s.ip = u.get('rip');
-    s.instLen = u.get('instLen');
+    s.ip = u.word(F.rip);
+    s.instLen = u.word(F.instLen);
   }
-  if (mtd & Mtd.EFL) s.flags = u.get('rflags');
+  if (mtd & Mtd.EFL) s.flags = u.word(F.rflags);
   if (mtd & Mtd.R8_R15) {
-    s.r8 = u.get('r8');
-    s.r9 = u.get('r9');
-    s.r10 = u.get('r10');
-    s.r11 = u.get('r11');
-    s.r12 = u.get('r12');
-    s.r13 = u.get('r13');
-    s.r14 = u.get('r14');
-    s.r15 = u.get('r15');
+    s.r8 = u.word(F.r8);
+    s.r9 = u.word(F.r9);
+    s.r10 = u.word(F.r10);
+    s.r11 = u.word(F.r11);
+    s.r12 = u.word(F.r12);
+    s.r13 = u.word(F.r13);
+    s.r14 = u.word(F.r14);
+    s.r15 = u.word(F.r15);
   }
   if (mtd & Mtd.ESDS) {
     seg(u.segment('es'), s.es);
@@ -91,35 +91,35 @@ export function readVcpuState(u: Utcb, mtd: number, s: VcpuState): void {
     s.idtr.base = g.base;
   }
   if (mtd & Mtd.CR) {
-    s.cr0 = u.get('cr0');
-    s.cr2 = u.get('cr2');
-    s.cr3 = u.get('cr3');
-    s.cr4 = u.get('cr4');
+    s.cr0 = u.word(F.cr0);
+    s.cr2 = u.word(F.cr2);
+    s.cr3 = u.word(F.cr3);
+    s.cr4 = u.word(F.cr4);
   }
-  if (mtd & Mtd.DR) s.dr7 = u.get('dr7');
+  if (mtd & Mtd.DR) s.dr7 = u.word(F.dr7);
   if (mtd & Mtd.SYS) {
-    s.sysenterCs = u.get('sysenterCs');
-    s.sysenterSp = u.get('sysenterRsp');
-    s.sysenterIp = u.get('sysenterRip');
+    s.sysenterCs = u.word(F.sysenterCs);
+    s.sysenterSp = u.word(F.sysenterRsp);
+    s.sysenterIp = u.word(F.sysenterRip);
   }
   if (mtd & Mtd.QUAL) {
-    s.qual0 = u.get('qual0');
-    s.qual1 = u.get('qual1');
+    s.qual0 = u.word(F.qual0);
+    s.qual1 = u.word(F.qual1);
   }
   if (mtd & Mtd.INJ) {
-    s.injInfo = u.get('intrInfo');
-    s.injError = u.get('intrError');
+    s.injInfo = u.dword(F.intrInfo);
+    s.injError = u.dword(F.intrError);
   }
   if (mtd & Mtd.STA) {
-    s.intrState = u.get('intrState');
-    s.actvState = u.get('actvState');
+    s.intrState = u.dword(F.intrState);
+    s.actvState = u.dword(F.actvState);
   }
   if (mtd & Mtd.TSC) {
     s.tsc = big(u, 'tscVal');
     s.tscOffset = big(u, 'tscOff');
   }
-  if (mtd & Mtd.TSC_AUX) s.tscAux = u.get('tscAux');
-  if (mtd & Mtd.EFER) s.efer = u.get('efer');
+  if (mtd & Mtd.TSC_AUX) s.tscAux = u.word(F.tscAux);
+  if (mtd & Mtd.EFER) s.efer = u.word(F.efer);
   if (mtd & Mtd.PDPTE) {
     s.pdpte = [big(u, 'pdpte0'), big(u, 'pdpte1'), big(u, 'pdpte2'), big(u, 'pdpte3')];
   }
@@ -131,14 +131,14 @@ export function readVcpuState(u: Utcb, mtd: number, s: VcpuState): void {
     s.kernelGsBase = big(u, 'kernelGsBase');
   }
   if (mtd & Mtd.TPR) {
-    s.tpr = u.get('tpr');
-    s.tprThreshold = u.get('tprThreshold');
+    s.tpr = u.dword(F.tpr);
+    s.tprThreshold = u.dword(F.tprThreshold);
   }
   if (mtd & Mtd.XSAVE) {
-    s.xcr0 = u.get('xcr0');
-    s.xss = u.get('xss');
+    s.xcr0 = u.word(F.xcr0);
+    s.xss = u.word(F.xss);
   }
-  s.exitReason = u.get('exitReason');
+  s.exitReason = u.word(F.exitReason);
 }
 
 /**
@@ -148,31 +148,31 @@ export function readVcpuState(u: Utcb, mtd: number, s: VcpuState): void {
  */
 export function writeVcpuState(s: VcpuState, mtd: number, u: Utcb): void {
   if (mtd & Mtd.ACDB) {
-    u.set('rax', s.ax);
-    u.set('rcx', s.cx);
-    u.set('rdx', s.dx);
-    u.set('rbx', s.bx);
+    u.setWord(F.rax, s.ax);
+    u.setWord(F.rcx, s.cx);
+    u.setWord(F.rdx, s.dx);
+    u.setWord(F.rbx, s.bx);
   }
   if (mtd & Mtd.EBSD) {
-    u.set('rbp', s.bp);
-    u.set('rsi', s.si);
-    u.set('rdi', s.di);
+    u.setWord(F.rbp, s.bp);
+    u.setWord(F.rsi, s.si);
+    u.setWord(F.rdi, s.di);
   }
-  if (mtd & Mtd.ESP) u.set('rsp', s.sp);
+  if (mtd & Mtd.ESP) u.setWord(F.rsp, s.sp);
   if (mtd & Mtd.EIP) {
-    u.set('rip', s.ip);
-    u.set('instLen', s.instLen);
+    u.setWord(F.rip, s.ip);
+    u.setWord(F.instLen, s.instLen);
   }
-  if (mtd & Mtd.EFL) u.set('rflags', s.flags);
+  if (mtd & Mtd.EFL) u.setWord(F.rflags, s.flags);
   if (mtd & Mtd.R8_R15) {
-    u.set('r8', s.r8);
-    u.set('r9', s.r9);
-    u.set('r10', s.r10);
-    u.set('r11', s.r11);
-    u.set('r12', s.r12);
-    u.set('r13', s.r13);
-    u.set('r14', s.r14);
-    u.set('r15', s.r15);
+    u.setWord(F.r8, s.r8);
+    u.setWord(F.r9, s.r9);
+    u.setWord(F.r10, s.r10);
+    u.setWord(F.r11, s.r11);
+    u.setWord(F.r12, s.r12);
+    u.setWord(F.r13, s.r13);
+    u.setWord(F.r14, s.r14);
+    u.setWord(F.r15, s.r15);
   }
   if (mtd & Mtd.ESDS) {
     u.setSegment('es', s.es);
@@ -191,32 +191,32 @@ export function writeVcpuState(s: VcpuState, mtd: number, u: Utcb): void {
   if (mtd & Mtd.GDTR) u.setSegment('gdtr', { sel: 0, ar: 0, limit: s.gdtr.limit, base: s.gdtr.base });
   if (mtd & Mtd.IDTR) u.setSegment('idtr', { sel: 0, ar: 0, limit: s.idtr.limit, base: s.idtr.base });
   if (mtd & Mtd.CR) {
-    u.set('cr0', s.cr0);
-    u.set('cr2', s.cr2);
-    u.set('cr3', s.cr3);
-    u.set('cr4', s.cr4);
+    u.setWord(F.cr0, s.cr0);
+    u.setWord(F.cr2, s.cr2);
+    u.setWord(F.cr3, s.cr3);
+    u.setWord(F.cr4, s.cr4);
   }
-  if (mtd & Mtd.DR) u.set('dr7', s.dr7);
+  if (mtd & Mtd.DR) u.setWord(F.dr7, s.dr7);
   if (mtd & Mtd.SYS) {
-    u.set('sysenterCs', s.sysenterCs);
-    u.set('sysenterRsp', s.sysenterSp);
-    u.set('sysenterRip', s.sysenterIp);
+    u.setWord(F.sysenterCs, s.sysenterCs);
+    u.setWord(F.sysenterRsp, s.sysenterSp);
+    u.setWord(F.sysenterRip, s.sysenterIp);
   }
   if (mtd & Mtd.CTRL) {
-    u.set('ctrl0', s.ctrl0);
-    u.set('ctrl1', s.ctrl1);
+    u.setDword(F.ctrl0, s.ctrl0);
+    u.setDword(F.ctrl1, s.ctrl1);
   }
   if (mtd & Mtd.INJ) {
-    u.set('intrInfo', s.injInfo);
-    u.set('intrError', s.injError);
+    u.setDword(F.intrInfo, s.injInfo);
+    u.setDword(F.intrError, s.injError);
   }
   if (mtd & Mtd.STA) {
-    u.set('intrState', s.intrState);
-    u.set('actvState', s.actvState);
+    u.setDword(F.intrState, s.intrState);
+    u.setDword(F.actvState, s.actvState);
   }
   if (mtd & Mtd.TSC) setBig(u, 'tscOff', s.tscOffset);
-  if (mtd & Mtd.TSC_AUX) u.set('tscAux', s.tscAux);
-  if (mtd & Mtd.EFER) u.set('efer', s.efer);
+  if (mtd & Mtd.TSC_AUX) u.setWord(F.tscAux, s.tscAux);
+  if (mtd & Mtd.EFER) u.setWord(F.efer, s.efer);
   if (mtd & Mtd.PDPTE) {
     setBig(u, 'pdpte0', s.pdpte[0]);
     setBig(u, 'pdpte1', s.pdpte[1]);
@@ -231,12 +231,12 @@ export function writeVcpuState(s: VcpuState, mtd: number, u: Utcb): void {
     setBig(u, 'kernelGsBase', s.kernelGsBase);
   }
   if (mtd & Mtd.TPR) {
-    u.set('tpr', s.tpr);
-    u.set('tprThreshold', s.tprThreshold);
+    u.setDword(F.tpr, s.tpr);
+    u.setDword(F.tprThreshold, s.tprThreshold);
   }
   if (mtd & Mtd.XSAVE) {
-    u.set('xcr0', s.xcr0);
-    u.set('xss', s.xss);
+    u.setWord(F.xcr0, s.xcr0);
+    u.setWord(F.xss, s.xss);
   }
   u.mtd = mtd;
 }
