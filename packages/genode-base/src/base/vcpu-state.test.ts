@@ -4,7 +4,16 @@ import { Vcpu_state } from './vcpu-state.js';
 
 function exit(reason: number, fields: Record<string, unknown> = {}) {
   const s = createVcpuState();
-  Object.assign(s, { ax: 1, cx: 2, ip: 0x1000, instLen: 2, flags: 0x202, cr0: 0x11, ...fields, exitReason: reason });
+  Object.assign(s, {
+    ax: 1,
+    cx: 2,
+    ip: 0x1000,
+    instLen: 2,
+    flags: 0x202,
+    cr0: 0x11,
+    ...fields,
+    exitReason: reason,
+  });
   return s;
 }
 

@@ -303,82 +303,81 @@ function copySeg(dst: Segment, src: Segment): void {
  * reply adds `tscOffset` itself, as NOVA does). `exitReason` is not copied.
  */
 export function copyVcpuState(dst: VcpuState, src: VcpuState, mtd: number): void {
-  const has = (bit: number): boolean => (mtd & bit) !== 0;
-  if (has(MTD.ACDB)) {
+  if (mtd & MTD.ACDB) {
     dst.ax = src.ax;
     dst.cx = src.cx;
     dst.dx = src.dx;
     dst.bx = src.bx;
   }
-  if (has(MTD.EBSD)) {
+  if (mtd & MTD.EBSD) {
     dst.bp = src.bp;
     dst.si = src.si;
     dst.di = src.di;
   }
-  if (has(MTD.ESP)) dst.sp = src.sp;
-  if (has(MTD.EIP)) {
+  if (mtd & MTD.ESP) dst.sp = src.sp;
+  if (mtd & MTD.EIP) {
     dst.ip = src.ip;
     dst.instLen = src.instLen;
   }
-  if (has(MTD.EFL)) dst.flags = src.flags;
-  if (has(MTD.ESDS)) {
+  if (mtd & MTD.EFL) dst.flags = src.flags;
+  if (mtd & MTD.ESDS) {
     copySeg(dst.es, src.es);
     copySeg(dst.ds, src.ds);
   }
-  if (has(MTD.FSGS)) {
+  if (mtd & MTD.FSGS) {
     copySeg(dst.fs, src.fs);
     copySeg(dst.gs, src.gs);
   }
-  if (has(MTD.CSSS)) {
+  if (mtd & MTD.CSSS) {
     copySeg(dst.cs, src.cs);
     copySeg(dst.ss, src.ss);
   }
-  if (has(MTD.TR)) copySeg(dst.tr, src.tr);
-  if (has(MTD.LDTR)) copySeg(dst.ldtr, src.ldtr);
-  if (has(MTD.GDTR)) {
+  if (mtd & MTD.TR) copySeg(dst.tr, src.tr);
+  if (mtd & MTD.LDTR) copySeg(dst.ldtr, src.ldtr);
+  if (mtd & MTD.GDTR) {
     dst.gdtr.limit = src.gdtr.limit;
     dst.gdtr.base = src.gdtr.base;
   }
-  if (has(MTD.IDTR)) {
+  if (mtd & MTD.IDTR) {
     dst.idtr.limit = src.idtr.limit;
     dst.idtr.base = src.idtr.base;
   }
-  if (has(MTD.CR)) {
+  if (mtd & MTD.CR) {
     dst.cr0 = src.cr0;
     dst.cr2 = src.cr2;
     dst.cr3 = src.cr3;
     dst.cr4 = src.cr4;
   }
-  if (has(MTD.DR)) dst.dr7 = src.dr7;
-  if (has(MTD.SYS)) {
+  if (mtd & MTD.DR) dst.dr7 = src.dr7;
+  if (mtd & MTD.SYS) {
     dst.sysenterCs = src.sysenterCs;
     dst.sysenterSp = src.sysenterSp;
     dst.sysenterIp = src.sysenterIp;
   }
-  if (has(MTD.QUAL)) {
+  if (mtd & MTD.QUAL) {
     dst.qual0 = src.qual0;
     dst.qual1 = src.qual1;
   }
-  if (has(MTD.CTRL)) {
+  if (mtd & MTD.CTRL) {
     dst.ctrl0 = src.ctrl0;
     dst.ctrl1 = src.ctrl1;
   }
-  if (has(MTD.INJ)) {
+  if (mtd & MTD.INJ) {
     dst.injInfo = src.injInfo;
     dst.injError = src.injError;
   }
-  if (has(MTD.STA)) {
+  if (mtd & MTD.STA) {
     dst.intrState = src.intrState;
     dst.actvState = src.actvState;
   }
-  if (has(MTD.TSC)) {
+  if (mtd & MTD.TSC) {
     dst.tsc = src.tsc;
     dst.tscOffset = src.tscOffset;
   }
-  if (has(MTD.TSC_AUX)) dst.tscAux = src.tscAux;
-  if (has(MTD.EFER)) dst.efer = src.efer;
-  if (has(MTD.PDPTE)) dst.pdpte = [...src.pdpte];
-  if (has(MTD.R8_R15)) {
+  if (mtd & MTD.TSC_AUX) dst.tscAux = src.tscAux;
+  if (mtd & MTD.EFER) dst.efer = src.efer;
+  if (mtd & MTD.PDPTE) dst.pdpte = [...src.pdpte];
+  if (mtd & MTD.R8_R15) {
     dst.r8 = src.r8;
     dst.r9 = src.r9;
     dst.r10 = src.r10;
@@ -388,18 +387,18 @@ export function copyVcpuState(dst: VcpuState, src: VcpuState, mtd: number): void
     dst.r14 = src.r14;
     dst.r15 = src.r15;
   }
-  if (has(MTD.SYSCALL_SWAPGS)) {
+  if (mtd & MTD.SYSCALL_SWAPGS) {
     dst.star = src.star;
     dst.lstar = src.lstar;
     dst.cstar = src.cstar;
     dst.sfmask = src.sfmask;
     dst.kernelGsBase = src.kernelGsBase;
   }
-  if (has(MTD.TPR)) {
+  if (mtd & MTD.TPR) {
     dst.tpr = src.tpr;
     dst.tprThreshold = src.tprThreshold;
   }
-  if (has(MTD.XSAVE)) {
+  if (mtd & MTD.XSAVE) {
     dst.xcr0 = src.xcr0;
     dst.xss = src.xss;
   }
