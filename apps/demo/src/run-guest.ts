@@ -48,6 +48,10 @@ export interface Guest_run_options {
   readonly onSlice?: () => void;
   /** Performance clock for the wall time (default: none, wall time 0). */
   readonly wallClock?: () => number;
+  /** Host input may still come during the run (the VMM waits for it instead of stopping as idle). */
+  readonly interactive?: boolean;
+  /** Called once the VMM exists (before the guest runs): to queue input or stop it from callbacks. */
+  readonly onVmm?: (vmm: Vmm) => void;
 }
 
 /** Why a run could not start: the guest image or the configuration. */
@@ -116,6 +120,7 @@ export function runGuest(o: Guest_run_options): Guest_run {
             // 1 GHz virtual TSC: ticks per instruction / 1000 = µs per instruction
             runawayUs: Math.max(1, Math.ceil((o.budgetInstructions * engine.ticksPerInstruction) / 1000)),
             ...(o.input !== undefined ? { input: o.input } : {}),
+            ...(o.interactive === true ? { interactive: true } : {}),
             ...(o.nptBlockLimitLog2 !== undefined ? { nptBlockLimitLog2: o.nptBlockLimitLog2 } : {}),
             ...(o.onSerial !== undefined ? { onSerial: o.onSerial } : {}),
             ...(o.onLog !== undefined ? { log: o.onLog } : {}),
@@ -128,6 +133,7 @@ export function runGuest(o: Guest_run_options): Guest_run {
           if (e instanceof LoaderError || e instanceof VmmError) failure = e;
           else throw e;
         }
+        if (vmm !== undefined) o.onVmm?.(vmm);
       },
     },
   });
