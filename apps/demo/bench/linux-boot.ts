@@ -65,7 +65,8 @@ const marks: Mark[] = [];
 let vmm: Vmm | undefined;
 let text = '';
 let line = '';
-let stage: 'marker' | 'prompt' | 'echo' | 'done' = 'marker';
+type Stage = 'marker' | 'prompt' | 'echo' | 'done';
+let stage = 'marker' as Stage;
 const mark = (what: string): void => {
   marks.push({
     what,
@@ -102,7 +103,8 @@ const run = runGuest({
       mark('SHELL-READY');
       stage = 'prompt';
     }
-    if (stage === 'prompt' && /LBSH# (\x1b\[6n)?$/.test(text)) {
+    // ash follows the prompt with ESC [ 6 n (a cursor-position query it does not wait for)
+    if (stage === 'prompt' && (text.endsWith('LBSH# ') || text.endsWith('LBSH# \u001b[6n'))) {
       mark('prompt');
       stage = 'echo';
       vmm?.input('echo ECHO-$((6*7))\n');
