@@ -83,11 +83,27 @@ const MIB = 1 << 20;
 /** Virtual time per run slice: 10 ms. */
 export const SLICE_US = 10_000;
 
+/** A booted system whose VM runs slice by slice ({@link startGuest}). */
+export interface Guest_session {
+  /**
+   * Runs one slice of virtual time ({@link SLICE_US}); returns the kernel's reason: `time` while
+   * the VM runs, `until` when it stopped (or failed to start), `quiescent` when nothing can run
+   * (a vCPU waits for host input).
+   */
+  step(): RunResult['reason'];
+  /** Whether the VM stopped or never started. */
+  finished(): boolean;
+  /** The VMM, once created. */
+  vmm(): Vmm | undefined;
+  /** The outcome so far (call once the session is over). */
+  result(): Guest_run;
+}
+
 /**
  * Boots a Genode system on `novaKernel({ vcpuEngine: x86VcpuEngine() })` with one component, the
- * VMM, and runs it until the VM stops (or nothing can run any more).
+ * VMM, and returns a session that runs it slice by slice (for a host loop that also serves input).
  */
-export function runGuest(o: Guest_run_options): Guest_run {
+export function startGuest(o: Guest_run_options): Guest_session {
   const engine = o.engine ?? x86VcpuEngine();
   const tracer = new Demo_tracer(o.nptChains ?? 0, o.onNptRecord);
   let kernel: NovaGenodeKernel | undefined;
@@ -137,30 +153,46 @@ export function runGuest(o: Guest_run_options): Guest_run {
       },
     },
   });
-  // Run in slices of virtual time, so that the host sees output as it comes.
   const until = () => failure !== undefined || vmm?.result() !== undefined;
-  let run: RunResult;
-  for (;;) {
-    run = system.run({ until, maxTime: system.kernel.now() + SLICE_US });
-    o.onSlice?.();
-    if (run.reason !== 'time') break;
-  }
-  const wallMs = wall() - t0;
-  const instructions = engine.vcpus.reduce((n, v) => n + v.stats.instructions, 0);
-  const pdId = vmmEnv?.pd().native_pd()?.id;
-  const layout = pdId === undefined ? [] : vmmLayout(system, pdId, vmm);
+  let run: RunResult | undefined;
   return {
-    vmm,
-    failure,
-    system,
-    kernel: kernel!,
-    engine,
-    tracer,
-    run,
-    instructions,
-    virtualUs: system.kernel.now(),
-    wallMs,
-    layout,
-    log: system.log,
+    step() {
+      run = system.run({ until, maxTime: system.kernel.now() + SLICE_US });
+      o.onSlice?.();
+      return run.reason;
+    },
+    finished: until,
+    vmm: () => vmm,
+    result() {
+      const wallMs = wall() - t0;
+      const instructions = engine.vcpus.reduce((n, v) => n + v.stats.instructions, 0);
+      const pdId = vmmEnv?.pd().native_pd()?.id;
+      const layout = pdId === undefined ? [] : vmmLayout(system, pdId, vmm);
+      return {
+        vmm,
+        failure,
+        system,
+        kernel: kernel!,
+        engine,
+        tracer,
+        run: run ?? system.run({ until, maxTime: system.kernel.now() }),
+        instructions,
+        virtualUs: system.kernel.now(),
+        wallMs,
+        layout,
+        log: system.log,
+      };
+    },
   };
+}
+
+/**
+ * Boots a Genode system on `novaKernel({ vcpuEngine: x86VcpuEngine() })` with one component, the
+ * VMM, and runs it until the VM stops (or nothing can run any more).
+ */
+export function runGuest(o: Guest_run_options): Guest_run {
+  const session = startGuest(o);
+  // Run in slices of virtual time, so that the host sees output as it comes.
+  while (session.step() === 'time') {}
+  return session.result();
 }
