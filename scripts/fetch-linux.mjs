@@ -38,45 +38,6 @@ export PS1='LBSH# ' HOME=/root PATH=/bin:/sbin:/usr/bin:/usr/sbin
 exec setsid cttyhack sh
 `;
 
-// Used only when the i386 busybox cannot run on this host (no IA32 emulation) to list itself.
-const FALLBACK_APPLETS = [
-  'bin/sh',
-  'bin/ash',
-  'bin/cat',
-  'bin/echo',
-  'bin/ls',
-  'bin/mount',
-  'bin/umount',
-  'bin/mkdir',
-  'bin/rm',
-  'bin/cp',
-  'bin/mv',
-  'bin/dmesg',
-  'bin/uname',
-  'bin/sleep',
-  'bin/ps',
-  'bin/grep',
-  'bin/sed',
-  'bin/date',
-  'bin/true',
-  'bin/false',
-  'bin/kill',
-  'sbin/reboot',
-  'sbin/poweroff',
-  'sbin/halt',
-  'usr/bin/setsid',
-  'bin/cttyhack',
-  'usr/bin/head',
-  'usr/bin/tail',
-  'usr/bin/wc',
-  'usr/bin/awk',
-  'usr/bin/md5sum',
-  'usr/bin/uptime',
-  'usr/bin/free',
-  'usr/bin/env',
-  'usr/bin/seq',
-];
-
 function run(cmd, argv, opts = {}) {
   process.stderr.write(`+ ${cmd} ${argv.join(' ')}\n`);
   const r = spawnSync(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });
@@ -127,8 +88,10 @@ const busybox = path.join(out, 'busybox');
 fs.copyFileSync(path.join(unpacked, 'bin/busybox'), busybox);
 fs.chmodSync(busybox, 0o755);
 
-// The applet list: `busybox --list-full` (the i386 binary runs on an amd64 host with IA32 emulation).
-let applets = FALLBACK_APPLETS;
+// The applet list: `busybox --list-full` (the i386 binary runs on an amd64 host with IA32
+// emulation); where it cannot run, the applet names come from the binary's own name table (the
+// NUL-separated, sorted list that starts with "[" and "[["), all linked in bin/ (on the PATH).
+let applets;
 const list = spawnSync(busybox, ['--list-full'], { encoding: 'utf8' });
 if (list.status === 0 && list.stdout.trim() !== '') {
   applets = list.stdout
@@ -136,8 +99,23 @@ if (list.status === 0 && list.stdout.trim() !== '') {
     .map((l) => l.trim())
     .filter((l) => l !== '' && l !== 'bin/busybox');
 } else {
-  process.stderr.write('fetch-linux: busybox --list-full did not run here; using a fixed applet list\n');
+  const bin = fs.readFileSync(busybox);
+  const at = bin.indexOf(Buffer.from('[\0[[\0', 'latin1'));
+  if (at < 0) throw new Error('busybox --list-full did not run and the applet name table was not found');
+  let end = at;
+  while (!(bin[end] === 0 && bin[end + 1] === 0)) end++;
+  applets = bin
+    .subarray(at, end)
+    .toString('latin1')
+    .split('\0')
+    .filter((n) => n !== 'busybox')
+    .map((n) => `bin/${n}`);
+  process.stderr.write(
+    `fetch-linux: busybox --list-full does not run here (no IA32 emulation); ${applets.length} applets from its name table, linked in bin/\n`,
+  );
 }
+
+applets = applets.filter((a) => a !== 'bin/busybox');
 
 // The rootfs as cpio entries (newc), sorted by name as `find . | LC_ALL=C sort` would give them.
 const entries = new Map();
