@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BUDGET_M, parseArgs, UsageError, unescapeInput } from './args.js';
+import { parseArgs, UsageError, unescapeInput } from './args.js';
 
 describe('demo command line', () => {
   it('has defaults', () => {
@@ -11,7 +11,9 @@ describe('demo command line', () => {
       cpus: 1,
       trace: [],
       input: undefined,
-      budgetM: DEFAULT_BUDGET_M,
+      budgetM: undefined,
+      initrd: undefined,
+      cmdline: undefined,
     });
   });
 
@@ -32,6 +34,9 @@ describe('demo command line', () => {
         '--input',
         'hi\\n',
         '--budget=5',
+        '--initrd',
+        'initrd.gz',
+        '--cmdline=console=ttyS0 quiet',
       ]),
     ).toEqual({
       help: false,
@@ -42,6 +47,8 @@ describe('demo command line', () => {
       trace: ['npt', 'io'],
       input: 'hi\n',
       budgetM: 5,
+      initrd: 'initrd.gz',
+      cmdline: 'console=ttyS0 quiet',
     });
     expect(parseArgs(['-h']).help).toBe(true);
   });
@@ -62,6 +69,11 @@ describe('demo command line', () => {
       ['--guest='],
       ['--input'],
       ['--budget', '0'],
+      ['--initrd'],
+      ['--initrd='],
+      ['--cmdline'],
+      ['--initrd', 'i.gz'],
+      ['--cmdline', 'quiet'],
       ['guest.bin'],
     ]) {
       expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError);

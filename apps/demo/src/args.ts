@@ -10,8 +10,12 @@ export interface DemoOptions {
   readonly trace: readonly TraceKind[];
   /** Bytes queued for the guest's COM1 receiver before it starts. */
   readonly input: string | undefined;
-  /** Runaway budget: guest instructions without any exit, in millions. */
-  readonly budgetM: number;
+  /** Runaway budget: guest instructions without any exit, in millions; `undefined` = the default for the guest's format. */
+  readonly budgetM: number | undefined;
+  /** Initial RAM disk for a Linux guest (a Multiboot kernel gets it as module 0). */
+  readonly initrd: string | undefined;
+  /** Kernel command line; `undefined` = the default for the guest's format. */
+  readonly cmdline: string | undefined;
 }
 
 /** A wrong command line: the CLI prints the message on one line and exits with status 2. */
@@ -31,8 +35,13 @@ export type TraceKind = (typeof TRACE_KINDS)[number];
  */
 export const MAX_MEMORY_MIB = 1920;
 
+/** The command line a bzImage gets without `--cmdline`: the console on COM1, no devices the VMM lacks. */
+export const LINUX_DEFAULT_CMDLINE = 'console=ttyS0 noapic nolapic acpi=off pci=off';
+
 /** Default runaway budget in millions of guest instructions. */
 export const DEFAULT_BUDGET_M = 200;
+/** Default runaway budget for a bzImage: its XZ decompressor runs ≈ 2.3 G instructions without an exit. */
+export const LINUX_BUDGET_M = 20_000;
 
 /** The `--help` text. */
 export const USAGE: string = `usage: genode-ts-demo [options]
@@ -43,17 +52,25 @@ on the x86 core (@genode-ts/x86-core). Guest serial output (COM1) goes to stdout
 the VMM's messages and the final report go to stderr.
 
 options:
-  --guest <file>     Multiboot kernel (ELF or a.out kludge) or flat binary (loaded at 0x7c00,
-                     real mode) to boot (default: the bundled guest, apps/demo/guests/demo.bin)
-  --memory <MiB>     guest RAM in MiB, 2..${MAX_MEMORY_MIB} (default: 16 for the bundled guest, else 64)
+  --guest <file>     Linux bzImage (32-bit boot protocol), Multiboot kernel (ELF or a.out
+                     kludge) or flat binary (loaded at 0x7c00, real mode) to boot
+                     (default: the bundled guest, apps/demo/guests/demo.bin)
+  --initrd <file>    initial RAM disk for a bzImage (module 0 for a Multiboot kernel)
+  --cmdline <text>   kernel command line (default for a bzImage:
+                     '${LINUX_DEFAULT_CMDLINE}')
+  --memory <MiB>     guest RAM in MiB, 2..${MAX_MEMORY_MIB} (default: 16 for the bundled guest,
+                     128 for a bzImage, else 64)
   --separate-pd      run the VM in a PD of its own instead of colocated with the VMM
   --cpus <n>         number of vCPUs, 1..64 (default: 1; vCPUs other than 0 wait for INIT/SIPI)
   --trace <what>     npt: the seed's chain for the first NPT faults; exits: every exit;
                      io: every port access (repeatable)
   --input <text>     bytes queued for the guest's COM1 receiver (\\n, \\r, \\t and \\xHH escapes)
   --budget <M>       stop a guest that runs <M> million instructions without any exit
-                     (default: ${DEFAULT_BUDGET_M})
+                     (default: ${DEFAULT_BUDGET_M}; ${LINUX_BUDGET_M} for a bzImage)
   --help             print this text and exit
+
+While the guest runs, the demo's stdin goes to COM1 (a terminal in raw mode: type Ctrl-A x to
+quit); the run ends when the guest stops (debug-exit port, reset, triple fault, …).
 
 exit status: 0 when the guest shut down through the debug-exit port with 0; 1 when it exited
 with another value, triple-faulted, ran away or halted for good; 2 for a wrong command line, an
@@ -87,7 +104,9 @@ export function parseArgs(argv: readonly string[]): DemoOptions {
   let separatePd = false;
   let cpus = 1;
   let input: string | undefined;
-  let budgetM = DEFAULT_BUDGET_M;
+  let budgetM: number | undefined;
+  let initrd: string | undefined;
+  let cmdline: string | undefined;
   const trace: TraceKind[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
@@ -129,6 +148,18 @@ export function parseArgs(argv: readonly string[]): DemoOptions {
         input = unescapeInput(v);
         break;
       }
+      case '--initrd': {
+        const v = value();
+        if (v === undefined || v === '') throw new UsageError('--initrd needs a file name');
+        initrd = v;
+        break;
+      }
+      case '--cmdline': {
+        const v = value();
+        if (v === undefined) throw new UsageError('--cmdline needs a text');
+        cmdline = v;
+        break;
+      }
       case '--budget':
         budgetM = intArg(flag, value(), 1, 1_000_000);
         break;
@@ -136,5 +167,10 @@ export function parseArgs(argv: readonly string[]): DemoOptions {
         throw new UsageError(`unknown option: ${raw} (see --help)`);
     }
   }
-  return { help, guest, memoryMiB, separatePd, cpus, trace, input, budgetM };
+  if ((initrd !== undefined || cmdline !== undefined) && guest === undefined) {
+    throw new UsageError(
+      `${initrd !== undefined ? '--initrd' : '--cmdline'} needs --guest (the bundled guest takes neither)`,
+    );
+  }
+  return { help, guest, memoryMiB, separatePd, cpus, trace, input, budgetM, initrd, cmdline };
 }

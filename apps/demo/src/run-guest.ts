@@ -48,6 +48,10 @@ export interface Guest_run_options {
   readonly onSlice?: () => void;
   /** Performance clock for the wall time (default: none, wall time 0). */
   readonly wallClock?: () => number;
+  /** Host input may still come during the run (the VMM waits for it instead of stopping as idle). */
+  readonly interactive?: boolean;
+  /** Called once the VMM exists (before the guest runs): to queue input or stop it from callbacks. */
+  readonly onVmm?: (vmm: Vmm) => void;
 }
 
 /** Why a run could not start: the guest image or the configuration. */
@@ -79,11 +83,27 @@ const MIB = 1 << 20;
 /** Virtual time per run slice: 10 ms. */
 export const SLICE_US = 10_000;
 
+/** A booted system whose VM runs slice by slice ({@link startGuest}). */
+export interface Guest_session {
+  /**
+   * Runs one slice of virtual time ({@link SLICE_US}); returns the kernel's reason: `time` while
+   * the VM runs, `until` when it stopped (or failed to start), `quiescent` when nothing can run
+   * (a vCPU waits for host input).
+   */
+  step(): RunResult['reason'];
+  /** Whether the VM stopped or never started. */
+  finished(): boolean;
+  /** The VMM, once created. */
+  vmm(): Vmm | undefined;
+  /** The outcome so far (call once the session is over). */
+  result(): Guest_run;
+}
+
 /**
  * Boots a Genode system on `novaKernel({ vcpuEngine: x86VcpuEngine() })` with one component, the
- * VMM, and runs it until the VM stops (or nothing can run any more).
+ * VMM, and returns a session that runs it slice by slice (for a host loop that also serves input).
  */
-export function runGuest(o: Guest_run_options): Guest_run {
+export function startGuest(o: Guest_run_options): Guest_session {
   const engine = o.engine ?? x86VcpuEngine();
   const tracer = new Demo_tracer(o.nptChains ?? 0, o.onNptRecord);
   let kernel: NovaGenodeKernel | undefined;
@@ -116,6 +136,7 @@ export function runGuest(o: Guest_run_options): Guest_run {
             // 1 GHz virtual TSC: ticks per instruction / 1000 = µs per instruction
             runawayUs: Math.max(1, Math.ceil((o.budgetInstructions * engine.ticksPerInstruction) / 1000)),
             ...(o.input !== undefined ? { input: o.input } : {}),
+            ...(o.interactive === true ? { interactive: true } : {}),
             ...(o.nptBlockLimitLog2 !== undefined ? { nptBlockLimitLog2: o.nptBlockLimitLog2 } : {}),
             ...(o.onSerial !== undefined ? { onSerial: o.onSerial } : {}),
             ...(o.onLog !== undefined ? { log: o.onLog } : {}),
@@ -128,33 +149,50 @@ export function runGuest(o: Guest_run_options): Guest_run {
           if (e instanceof LoaderError || e instanceof VmmError) failure = e;
           else throw e;
         }
+        if (vmm !== undefined) o.onVmm?.(vmm);
       },
     },
   });
-  // Run in slices of virtual time, so that the host sees output as it comes.
   const until = () => failure !== undefined || vmm?.result() !== undefined;
-  let run: RunResult;
-  for (;;) {
-    run = system.run({ until, maxTime: system.kernel.now() + SLICE_US });
-    o.onSlice?.();
-    if (run.reason !== 'time') break;
-  }
-  const wallMs = wall() - t0;
-  const instructions = engine.vcpus.reduce((n, v) => n + v.stats.instructions, 0);
-  const pdId = vmmEnv?.pd().native_pd()?.id;
-  const layout = pdId === undefined ? [] : vmmLayout(system, pdId, vmm);
+  let run: RunResult | undefined;
   return {
-    vmm,
-    failure,
-    system,
-    kernel: kernel!,
-    engine,
-    tracer,
-    run,
-    instructions,
-    virtualUs: system.kernel.now(),
-    wallMs,
-    layout,
-    log: system.log,
+    step() {
+      run = system.run({ until, maxTime: system.kernel.now() + SLICE_US });
+      o.onSlice?.();
+      return run.reason;
+    },
+    finished: until,
+    vmm: () => vmm,
+    result() {
+      const wallMs = wall() - t0;
+      const instructions = engine.vcpus.reduce((n, v) => n + v.stats.instructions, 0);
+      const pdId = vmmEnv?.pd().native_pd()?.id;
+      const layout = pdId === undefined ? [] : vmmLayout(system, pdId, vmm);
+      return {
+        vmm,
+        failure,
+        system,
+        kernel: kernel!,
+        engine,
+        tracer,
+        run: run ?? system.run({ until, maxTime: system.kernel.now() }),
+        instructions,
+        virtualUs: system.kernel.now(),
+        wallMs,
+        layout,
+        log: system.log,
+      };
+    },
   };
+}
+
+/**
+ * Boots a Genode system on `novaKernel({ vcpuEngine: x86VcpuEngine() })` with one component, the
+ * VMM, and runs it until the VM stops (or nothing can run any more).
+ */
+export function runGuest(o: Guest_run_options): Guest_run {
+  const session = startGuest(o);
+  // Run in slices of virtual time, so that the host sees output as it comes.
+  while (session.step() === 'time') {}
+  return session.result();
 }

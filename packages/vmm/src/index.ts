@@ -38,7 +38,13 @@ export {
 } from './core/exit-handlers.js';
 export { exitName } from './core/exit-names.js';
 export { Guest_emulator, type Guest_emulator_env } from './core/guest-emulator.js';
-export { FLAT_DEFAULT_ADDRESS, type Guest_image, type Guest_plan, planGuest } from './core/guest-image.js';
+export {
+  detectGuestFormat,
+  FLAT_DEFAULT_ADDRESS,
+  type Guest_image,
+  type Guest_plan,
+  planGuest,
+} from './core/guest-image.js';
 export {
   GUEST_WINDOW_SIZE,
   Guest_memory,
@@ -101,6 +107,25 @@ export {
   type VmmErrorCode,
 } from './errors.js';
 export { type LinuxSetupHeader, parseLinuxSetupHeader } from './loaders/bzimage.js';
+export {
+  BOOT_CS,
+  BOOT_DS,
+  type BzImageLoad,
+  type BzImageOptions,
+  E820_ENTRIES,
+  E820_MAX_ENTRIES,
+  E820_TABLE,
+  isBzImage,
+  LINUX_CMDLINE_ADDRESS,
+  LINUX_GDT_ADDRESS,
+  LINUX_HEAP_END,
+  LINUX_LOADER_TYPE,
+  LINUX_STACK_TOP,
+  LINUX_ZERO_PAGE_ADDRESS,
+  loadBzImage,
+  planBzImage,
+  ZERO_PAGE_SIZE,
+} from './loaders/bzimage-loader.js';
 export {
   flatProtectedModeState,
   type InitialCpuState,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LoaderError } from '../errors.js';
 import { pcMemoryMap } from '../memory/pc-memory-map.js';
+import { buildBzImage, pattern } from '../scenarios/fixtures/guest-images.js';
 import { FLAT_DEFAULT_ADDRESS, planGuest } from './guest-image.js';
 
 const guests = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'guests');
@@ -36,6 +37,33 @@ describe('planGuest', () => {
     expect(p.chunks).toEqual([
       { address: 0x7c00, length: 1, data: Uint8Array.of(0xf4), what: 'flat binary' },
     ]);
+  });
+
+  it('recognises a Linux bzImage and plans the 32-bit boot protocol with command line and initrd', () => {
+    const image = buildBzImage({ kernel: pattern(0x400), prefAddress: 0x100000, initSize: 0x10000 });
+    const p = planGuest(MAP, { kind: 'auto', image, cmdline: 'console=ttyS0', initrd: pattern(100) });
+    expect(p.format).toBe('linux bzImage (boot protocol 2.15)');
+    expect(p.cpu).toMatchObject({ eip: 0x100000, esi: 0x7000, cs: { selector: 0x10 } });
+    expect(p.chunks.map((c) => c.what)).toEqual([
+      'the protected-mode kernel',
+      'the initrd',
+      'the boot GDT',
+      'boot_params (zero page)',
+      'the command line',
+    ]);
+    expect(code(() => planGuest(MAP, { kind: 'linux', image, cmdline: 'x'.repeat(2048) }))).toBe(
+      'BAD_OPTION',
+    );
+    // a flat binary takes neither; a Multiboot kernel gets the initrd as module 0
+    expect(code(() => planGuest(MAP, { kind: 'auto', image: Uint8Array.of(0xf4), initrd: pattern(4) }))).toBe(
+      'BAD_OPTION',
+    );
+    const mb = planGuest(MAP, {
+      kind: 'auto',
+      image: readFileSync(join(guests, 'io-echo.bin')),
+      initrd: pattern(4),
+    });
+    expect(mb.chunks.map((c) => c.what)).toContain('module 0');
   });
 
   it('rejects bad images before anything exists', () => {

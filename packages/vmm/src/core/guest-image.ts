@@ -1,4 +1,5 @@
 import { LoaderError } from '../errors.js';
+import { isBzImage, planBzImage } from '../loaders/bzimage-loader.js';
 import type { InitialCpuState } from '../loaders/cpu-state.js';
 import { isElf } from '../loaders/elf32.js';
 import { loadFlatBinary } from '../loaders/flat-loader.js';
@@ -28,15 +29,28 @@ export type Guest_image =
       readonly mode?: 'protected' | 'real';
     }
   | {
-      /** Multiboot when the image has a Multiboot header in its first 8 KiB, else flat. */
+      /** A Linux bzImage through the 32-bit boot protocol (boot_params, e820, initrd). */
+      readonly kind: 'linux';
+      readonly image: Uint8Array;
+      readonly cmdline?: string;
+      readonly initrd?: Uint8Array;
+    }
+  | {
+      /**
+       * Linux when the image has a bzImage setup header (0xAA55 at 0x1fe, "HdrS" at 0x202),
+       * Multiboot when it has a Multiboot header in its first 8 KiB, else flat. An `initrd` goes to
+       * Linux as its initial RAM disk and to a Multiboot kernel as module 0; a flat binary takes
+       * neither a command line nor an initrd.
+       */
       readonly kind: 'auto';
       readonly image: Uint8Array;
       readonly cmdline?: string;
+      readonly initrd?: Uint8Array;
     };
 
 /** A checked load: everything to write, and the boot vCPU's initial state. */
 export interface Guest_plan {
-  /** `multiboot (ELF)`, `multiboot (a.out kludge)` or `flat binary`. */
+  /** `linux bzImage (protocol 2.15)`, `multiboot (ELF)`, `multiboot (a.out kludge)` or `flat binary`. */
   readonly format: string;
   readonly entry: number;
   readonly cpu: InitialCpuState;
@@ -71,22 +85,36 @@ function hasMultibootMagic(image: Uint8Array): boolean {
   return false;
 }
 
+/** The format `auto` picks for `image`: `linux`, `multiboot`, `elf` (refused) or `flat`. */
+export function detectGuestFormat(image: Uint8Array): 'linux' | 'multiboot' | 'elf' | 'flat' {
+  if (isBzImage(image)) return 'linux';
+  if (hasMultibootMagic(image)) return 'multiboot';
+  return isElf(image) ? 'elf' : 'flat';
+}
+
 /**
  * Checks a guest image against the memory map and plans its load, writing nothing: a bad image
  * (truncated, wrong magic, overlapping or oversized segments, entry outside RAM) throws
- * {@link LoaderError} before any guest memory exists. `auto` picks Multiboot when the image
- * carries the Multiboot magic in its first 8 KiB (a broken header is then an error, not a flat
- * binary); an ELF file without a Multiboot header is refused.
+ * {@link LoaderError} before any guest memory exists. `auto` picks Linux for an image with a
+ * bzImage setup header, Multiboot when the image carries the Multiboot magic in its first 8 KiB
+ * (a broken header is then an error, not a flat binary); an ELF file without a Multiboot header
+ * is refused.
  */
 export function planGuest(map: readonly MemoryMapEntry[], guest: Guest_image): Guest_plan {
-  const kind =
-    guest.kind === 'auto'
-      ? hasMultibootMagic(guest.image)
-        ? 'multiboot'
-        : isElf(guest.image)
-          ? 'elf'
-          : 'flat'
-      : guest.kind;
+  const kind = guest.kind === 'auto' ? detectGuestFormat(guest.image) : guest.kind;
+  if (kind === 'linux') {
+    const g = guest as { image: Uint8Array; cmdline?: string; initrd?: Uint8Array };
+    const p = planBzImage(map, g.image, {
+      ...(g.cmdline !== undefined ? { cmdline: g.cmdline } : {}),
+      ...(g.initrd !== undefined ? { initrd: g.initrd } : {}),
+    });
+    return {
+      format: `linux bzImage (boot protocol ${p.header.versionString})`,
+      entry: p.entry,
+      cpu: p.cpu,
+      chunks: p.chunks,
+    };
+  }
   if (kind === 'elf') {
     throw new LoaderError(
       'NO_HEADER',
@@ -95,7 +123,12 @@ export function planGuest(map: readonly MemoryMapEntry[], guest: Guest_image): G
   }
   if (kind === 'multiboot') {
     const cmdline = guest.kind === 'flat' ? undefined : guest.cmdline;
-    const modules = guest.kind === 'multiboot' ? guest.modules : undefined;
+    const modules =
+      guest.kind === 'multiboot'
+        ? guest.modules
+        : guest.kind === 'auto' && guest.initrd !== undefined
+          ? [{ data: guest.initrd, string: 'initrd' }]
+          : undefined;
     const p = planMultiboot(map, guest.image, {
       ...(cmdline !== undefined ? { cmdline } : {}),
       ...(modules !== undefined ? { modules } : {}),
@@ -106,6 +139,12 @@ export function planGuest(map: readonly MemoryMapEntry[], guest: Guest_image): G
       cpu: p.cpu,
       chunks: p.chunks,
     };
+  }
+  if (guest.kind === 'auto' && (guest.initrd !== undefined || guest.cmdline !== undefined)) {
+    throw new LoaderError(
+      'BAD_OPTION',
+      'a flat binary takes no command line and no initrd (only Linux bzImages and Multiboot kernels do)',
+    );
   }
   const flat = guest.kind === 'flat' ? guest : { image: guest.image };
   const rec = new Recorder(map);

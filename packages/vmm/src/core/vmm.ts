@@ -217,6 +217,7 @@ export class Vmm implements Vmm_services {
   #timerPlanNs = Number.POSITIVE_INFINITY;
   readonly #log: (line: string) => void;
   #a20Warned = false;
+  #interactive: boolean;
 
   private constructor(env: Env, options: Vmm_options, plan: Guest_plan) {
     this.env = env;
@@ -224,6 +225,7 @@ export class Vmm implements Vmm_services {
     this.plan = plan;
     this.runawayUs = options.runawayUs ?? DEFAULT_RUNAWAY_US;
     this.#log = options.log ?? ((l) => env.log(l));
+    this.#interactive = options.interactive === true;
     this.cpuid = new Cpuid_model(options.cpuid);
     const colocated = options.colocated ?? true;
     // The seed: a colocated VM's guest-physical slots [PAGE_SIZE, vm_size) of the VMM's PD are
@@ -344,6 +346,18 @@ export class Vmm implements Vmm_services {
     this.#wakeTimer();
   }
 
+  /**
+   * The host's input has ended (an `interactive` VM's stdin reached end of file): from now on a
+   * vCPU that halts with nothing armed stops the VM as `idle`, as without `interactive`; a vCPU
+   * already waiting for input is woken to see it.
+   */
+  closeInput(): void {
+    if (!this.#interactive) return;
+    this.#interactive = false;
+    for (const v of this.vcpus) if (v.state === 'idle') this.env.kernel.semUp(v.wake);
+    this.#wakeTimer();
+  }
+
   #uart(): Uart16550 | undefined {
     for (const d of this.board.devices) if (d.model instanceof Uart16550) return d.model;
     return undefined;
@@ -443,7 +457,7 @@ export class Vmm implements Vmm_services {
     const v = ctx as Vmm_vcpu;
     const deadline = this.clock.nextDeadline();
     if (deadline === undefined) {
-      if (this.options.interactive !== true) return false;
+      if (!this.#interactive) return false;
       v.state = 'idle';
       this.#wakeTimer();
       yield* this.env.kernel.semDown(v.wake);
