@@ -444,14 +444,14 @@ export class Vmm implements Vmm_services {
   }
 
   /** The boot vCPU's initial state. */
-  /** The boot vCPU's initial state. */
   get initialState(): InitialCpuState {
     return this.plan.cpu;
   }
 
   /**
-   * A vCPU waits in HLT: sleeps (virtual time) until the next device deadline; without one it
-   * blocks until host input or a stop (`interactive`), or returns false (nothing can wake it).
+   * A vCPU waits in HLT: sleeps (virtual time) until the next device deadline, or less when host
+   * input or a stop comes first; without a deadline it blocks until host input or a stop
+   * (`interactive`), or returns false (nothing can wake it).
    */
   *idle(ctx: Vcpu_context): Blocking<boolean> {
     const v = ctx as Vmm_vcpu;
@@ -465,11 +465,12 @@ export class Vmm implements Vmm_services {
       return !this.stopped();
     }
     const us = Math.max(1, Math.ceil((deadline - this.nowUs() * 1000) / 1000));
-    this.stats.haltedUs += us;
+    const from = this.nowUs();
     v.state = 'idle';
-    yield* this.env.kernel.sleep(us);
+    yield* this.env.kernel.semDownTimed(v.wake, us);
+    this.stats.haltedUs += this.nowUs() - from;
     v.state = 'handler';
-    return true;
+    return !this.stopped();
   }
 
   /**
