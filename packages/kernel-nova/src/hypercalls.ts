@@ -541,10 +541,13 @@ function ecCtrl(k: NovaKernel, cpu: Cpu, ec: Ec): Done {
       return k.finish(ec, Status.SUCCESS);
     }
     case 8: {
+      // [G] guarded host-MSR access (alex-ab/NOVA `sys_ec_ctrl`, MSR op): a UTCB is needed first,
+      // then the MSR-access authority SM; the requests are served on the caller's CPU.
+      if (ec.utcb === null) return k.finish(ec, Status.BAD_PAR);
       const n = k.objCap(ec.pd, s);
       if (n?.obj === undefined || n.obj !== k.msrSm) return k.finish(ec, Status.BAD_CAP);
-      // The model has no MSRs to grant guarded access to.
-      return k.finish(ec, Status.BAD_PAR);
+      k.hostMsrs[ec.cpu]!.userAccess(ec.utcb, k.now);
+      return k.finish(ec, Status.SUCCESS);
     }
     default:
       // op 4 (migrate) is not part of the model; the G-kernel answers invalid migrations with BAD_PAR.

@@ -81,6 +81,7 @@ export {
   hipChecksum,
   parseHip,
 } from './hip.js';
+export { HOST_PSTATE_MAX, HostMsr, HostMsrs } from './host-msr.js';
 export { Hypercall, type HypercallNumber } from './hypercall.js';
 export { HYPERCALL_NAMES, WORD_NONE } from './hypercalls.js';
 export { checkInvariants } from './invariants.js';

@@ -20,6 +20,7 @@ import { delegateCrd, transferItems } from './delegation.js';
 import { Cont, type ContCode, Ec, type EcKind } from './ec.js';
 import { KernelNovaError } from './errors.js';
 import { buildHip, type HipInfo } from './hip.js';
+import { HostMsrs } from './host-msr.js';
 import { Hypercall } from './hypercall.js';
 import { dispatchHypercall, sysCall } from './hypercalls.js';
 import { ENTRY_EXCEPTION, ENTRY_SPIN, ENTRY_SYSCALL, type KernelEntry } from './kernel-entry.js';
@@ -154,6 +155,8 @@ export class NovaKernel {
   /** [G] ACPI-suspend and MSR-access authority semaphores (root selectors 35, 36). */
   readonly suspendSm: Sm;
   readonly msrSm: Sm;
+  /** [G] Per CPU: the host MSRs that guarded access (`ec_ctrl` op 8) reaches. */
+  readonly hostMsrs: HostMsrs[] = [];
   /** The root EC (selector 33 of the root). */
   readonly rootEc: Ec;
   /** The root SC (selector 34 of the root). */
@@ -262,6 +265,7 @@ export class NovaKernel {
       idleEc.scs.add(idleSc);
       idleSc.state = 'current';
       this.cpus.push(new Cpu(c, idleSc));
+      this.hostMsrs.push(new HostMsrs());
       this.addRootNode(this.kern, CrdType.OBJ, c, 0, 0x1f, 0, idleSc);
     }
     // GSI semaphores at NUM_CPU + gsi.

@@ -266,6 +266,16 @@ export class Sys {
     return { status, us: fromHiLo(this.ec.regs.rsi, this.ec.regs.rdx) };
   }
 
+  /**
+   * [G] ec_ctrl op 8: guarded host-MSR access with the MSR-access authority SM `sm` (root: 36).
+   * The requests are the UTCB's untyped words (an MSR index to read, or index | 1 << 29 followed
+   * by a value to write); on SUCCESS each answered word holds its value and the items word is the
+   * bitmap of the words that succeeded (see `HostMsrs.userAccess`).
+   */
+  *msrAccess(sm: number): Blocking<StatusCode> {
+    return yield* this.enter(hc(Hypercall.EC_CTRL, sm, 8));
+  }
+
   /** ec_ctrl op 6: copy the vCPU state selected by `mtd` into this EC's UTCB (and pend a recall). */
   *getVcpuState(vcpu: number, mtd: number): Blocking<StatusCode> {
     return yield* this.enter(hc(Hypercall.EC_CTRL, vcpu, 6), mtd >>> 0);
