@@ -7,6 +7,7 @@
 import { SvmExit } from '@genode-ts/x86-core';
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../constants.js';
+import type { Blocking } from '../kernel-entry.js';
 import { Mtd } from '../mtd.js';
 import type { Sys } from '../sys.js';
 import { UTCB_FPU } from '../utcb.js';
@@ -60,7 +61,7 @@ function setSt(img: Uint8Array, i: number, s: number, e: number, m: bigint): voi
 }
 
 /** The guest's results (fstp qword ×2, fnstcw) read back through the kernel. */
-function* results(s: Sys): Generator<unknown, string[], unknown> {
+function* results(s: Sys): Blocking<string[]> {
   const r = yield* s.readBytes(VMM_PAGE * PAGE_SIZE + 0x200, 18);
   const v = new DataView(r.buffer, r.byteOffset, r.byteLength);
   return [v.getFloat64(0, true).toString(), v.getBigUint64(8, true).toString(16), hex(v.getUint16(16, true))];
