@@ -47,7 +47,7 @@ export {
   type Started_component,
 } from './base/system.js';
 export { DEFAULT_STACK_SIZE, Thread } from './base/thread.js';
-export { Vcpu_register, Vcpu_state } from './base/vcpu-state.js';
+export { Vcpu_fpu, Vcpu_register, Vcpu_state } from './base/vcpu-state.js';
 export { Vcpu, type Vcpu_delegation, type Vcpu_options, Vm_connection } from './base/vm-connection.js';
 export {
   Core,
@@ -137,6 +137,7 @@ export {
   type Segment,
   SVM_IOIO,
   VCPU_EXIT,
+  VCPU_FPU_BYTES,
   type VcpuState,
 } from './kernel/vcpu-state.js';
 export { alignDown, alignUp, isAligned, PAGE_MASK, PAGE_SIZE, PAGE_SIZE_LOG2 } from './page.js';

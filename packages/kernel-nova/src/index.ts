@@ -142,7 +142,14 @@ export {
   UtcbOffset,
 } from './utcb.js';
 export type { GuestSpace, VcpuBackend, VcpuEngine, VcpuExit, VcpuPort } from './vcpu-engine.js';
-export { copyVcpuState, SEGMENT_NAMES, type Segment, type SegmentName, VcpuState } from './vcpu-state.js';
+export {
+  copyVcpuState,
+  FPU_IMAGE_BYTES,
+  SEGMENT_NAMES,
+  type Segment,
+  type SegmentName,
+  VcpuState,
+} from './vcpu-state.js';
 export {
   Efer,
   effectiveControls,

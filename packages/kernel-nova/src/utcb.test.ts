@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UTCB_WORDS } from './constants.js';
 import { memCrd, objCrd } from './crd.js';
-import { Mtd } from './mtd.js';
+import { MTD_ALL, Mtd } from './mtd.js';
 import { Regs } from './regs.js';
 import { ItemKind } from './typed-item.js';
-import { segmentOffset, Utcb, UtcbField } from './utcb.js';
-import { VcpuState } from './vcpu-state.js';
+import { segmentOffset, UTCB_FPU, Utcb, UtcbField } from './utcb.js';
+import { copyVcpuState, FPU_IMAGE_BYTES, VcpuState } from './vcpu-state.js';
 
 function page(): Utcb {
   return new Utcb(new DataView(new ArrayBuffer(3 * 4096)), 4096);
@@ -130,5 +130,45 @@ describe('UTCB layout (spec/nova.md §4.1, §5.2, x86-64)', () => {
     b.setMr(2, 99);
     b.copyMessageFrom(a);
     expect([b.u, b.t, b.mr(0), b.mr(1), b.mr(2)]).toEqual([2, 1, 5, 6, 99]);
+  });
+});
+
+describe('the FPU area of a vCPU message (MTD FPU, spec/nova.md §5.2)', () => {
+  it('sits at page offset 0x258 = data-area offset 0x238, right after exit_reason', () => {
+    expect(UTCB_FPU).toBe(0x20 + 0x238);
+    expect(UTCB_FPU).toBe(UtcbField.exitReason[0] + 8);
+    // 512 bytes fit below the typed items of a reply (Genode's area is 2560 bytes long)
+    expect(UTCB_FPU + 2560).toBeLessThanOrEqual(4096);
+  });
+
+  it('loadVcpu/saveVcpu move the 512-byte image only with the FPU bit', () => {
+    const u = page();
+    const s = new VcpuState();
+    for (let i = 0; i < FPU_IMAGE_BYTES; i++) s.fpu[i] = (i * 7 + 3) & 0xff;
+    const raw = new Uint8Array(u.view.buffer, u.base, 4096);
+    raw.fill(0xee);
+    u.loadVcpu(s, MTD_ALL, 0x78);
+    expect(raw.subarray(UTCB_FPU, UTCB_FPU + FPU_IMAGE_BYTES).every((b) => b === 0xee)).toBe(true);
+    u.loadVcpu(s, Mtd.FPU, 0x78);
+    expect(u.mtd).toBe(Mtd.FPU);
+    expect(raw.subarray(UTCB_FPU, UTCB_FPU + FPU_IMAGE_BYTES)).toEqual(s.fpu);
+    expect(raw[UTCB_FPU - 1]).toBe(0); // exit_reason's top byte, not the image
+    expect(raw[UTCB_FPU + FPU_IMAGE_BYTES]).toBe(0xee); // nothing past the legacy region
+    expect(u.fpuImage()).toEqual(s.fpu);
+
+    const back = new VcpuState();
+    u.fpuImage()[0] = 0x7f;
+    u.saveVcpu(back, MTD_ALL);
+    expect(back.fpu.every((b) => b === 0)).toBe(true);
+    u.saveVcpu(back, Mtd.FPU);
+    expect(back.fpu[0]).toBe(0x7f);
+    expect(back.fpu.subarray(1)).toEqual(s.fpu.subarray(1));
+    // copyVcpuState copies the image with the bit, by value
+    const c = new VcpuState();
+    copyVcpuState(c, back, MTD_ALL);
+    expect(c.fpu[0]).toBe(0);
+    copyVcpuState(c, back, Mtd.FPU);
+    expect(c.fpu).toEqual(back.fpu);
+    expect(c.fpu).not.toBe(back.fpu);
   });
 });

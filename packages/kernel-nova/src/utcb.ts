@@ -3,7 +3,13 @@ import { type Crd, decodeCrd, encodeCrd } from './crd.js';
 import { Mtd } from './mtd.js';
 import type { Regs } from './regs.js';
 import { decodeItem, type ItemOptions, itemFlags, type TypedItem } from './typed-item.js';
-import { SEGMENT_NAMES, type Segment, type SegmentName, type VcpuState } from './vcpu-state.js';
+import {
+  FPU_IMAGE_BYTES,
+  SEGMENT_NAMES,
+  type Segment,
+  type SegmentName,
+  type VcpuState,
+} from './vcpu-state.js';
 import { readWord, writeWord } from './word.js';
 
 /** Byte offset of the UTCB data area (after the 4-word header). */
@@ -93,7 +99,13 @@ const SEGMENT_OFFSET = Object.fromEntries(SEGMENT_NAMES.map((n, i) => [n, 0x20 +
   number
 >;
 
-/** Byte offset of the FPU area in the UTCB. */
+/**
+ * Byte offset of the FPU area in the UTCB page (MTD FPU). spec/nova.md §5.2 gives it as data-area
+ * offset 0x238 ("fpu area 0x238..", right after `exit_reason` at 0x230); the data area starts
+ * at page offset 0x20, so both name the same byte. Genode's base-nova `Nova::Utcb` (2024,
+ * `syscall-generic.h`: packed struct, `exit_reason` then `uint8_t fpu[2560]`) agrees. The model
+ * moves the 512-byte FXSAVE image there ({@link FPU_IMAGE_BYTES}).
+ */
 export const UTCB_FPU = 0x258;
 
 const RFL_MASKED = 0x3000 | 0x10000 | 0x20000 | 0x80000 | 0x100000;
@@ -414,8 +426,9 @@ export class Utcb {
   }
 
   /**
-   * Kernel side of a VM-exit message: write the vCPU state selected by `mtd`, the exit reason
-   * (always), `mtd`, and U = whole data area, T = 0.
+   * Kernel side of a VM-exit message: write the vCPU state selected by `mtd` (FPU: the
+   * 512-byte FXSAVE image at {@link UTCB_FPU}), the exit reason (always), `mtd`, and U = whole
+   * data area, T = 0.
    */
   loadVcpu(s: VcpuState, mtd: number, exitReason: number): void {
     if (mtd & Mtd.ACDB) {
@@ -512,15 +525,24 @@ export class Utcb {
       this.setWord(F.xcr0, s.xcr0);
       this.setWord(F.xss, s.xss);
     }
+    if (mtd & Mtd.FPU) this.fpuImage().set(s.fpu);
     this.setWord(F.exitReason, exitReason);
     this.mtd = mtd;
     this.setMsg(UTCB_WORDS, 0);
   }
 
   /**
+   * The FPU area of this UTCB as bytes (a view, not a copy): the 512-byte FXSAVE image a
+   * vCPU message with MTD FPU carries, at {@link UTCB_FPU}.
+   */
+  fpuImage(): Uint8Array {
+    return new Uint8Array(this.view.buffer, this.view.byteOffset + this.base + UTCB_FPU, FPU_IMAGE_BYTES);
+  }
+
+  /**
    * Kernel side of a VM-exit reply or `ec_ctrl` set-state: copy the state selected by `mtd`
    * from the UTCB into `s`. QUAL is read only; CTRL is write only (ctrl0/1 are taken);
-   * TSC adds `tscOff` to the current offset.
+   * TSC adds `tscOff` to the current offset; FPU takes the 512-byte image at {@link UTCB_FPU}.
    */
   saveVcpu(s: VcpuState, mtd: number = this.mtd): void {
     if (mtd & Mtd.ACDB) {
@@ -614,6 +636,7 @@ export class Utcb {
       s.xcr0 = this.word(F.xcr0);
       s.xss = this.word(F.xss);
     }
+    if (mtd & Mtd.FPU) s.fpu.set(this.fpuImage());
   }
 
   /** Copy the message of `src` into this UTCB as call/reply do: items word and U words. */

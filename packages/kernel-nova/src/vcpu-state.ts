@@ -1,3 +1,5 @@
+import { Mtd } from './mtd.js';
+
 /** A segment register as the UTCB carries it (selector, access rights, limit, base). */
 export interface Segment {
   sel: number;
@@ -85,7 +87,19 @@ export class VcpuState {
   /** TSC offset of the guest relative to the host TSC. */
   tscOff = 0;
   tscAux = 0;
+  /**
+   * The x87 state as the 512-byte FXSAVE image (MTD FPU; SDM vol. 1, Table 10-2; the layout
+   * x86-core's `writeFxsaveImage` produces). The UTCB carries it at page offset 0x258 (`UTCB_FPU`).
+   */
+  readonly fpu: Uint8Array = new Uint8Array(FPU_IMAGE_BYTES);
 }
+
+/**
+ * Bytes of the FPU image a vCPU message carries (MTD FPU): the FXSAVE legacy region. NOVA's
+ * UTCB reserves an XSAVE-sized area (Genode base-nova `Utcb::fpu[2560]`); a processor without
+ * XSAVE (x86-core: x87 only) uses its first 512 bytes, the rest is left untouched.
+ */
+export const FPU_IMAGE_BYTES = 512;
 
 const GROUPS: readonly (readonly [number, readonly (keyof VcpuState)[]])[] = [
   [0x1, ['rax', 'rcx', 'rdx', 'rbx']],
@@ -119,7 +133,7 @@ const GROUPS: readonly (readonly [number, readonly (keyof VcpuState)[]])[] = [
 
 /**
  * Copy the state groups selected by MTD bits `mtd` from `src` to `dst` (segments are copied by
- * value). For vCPU engines implementing `load` and `store`.
+ * value, the FPU image byte for byte). For vCPU engines implementing `load` and `store`.
  */
 export function copyVcpuState(dst: VcpuState, src: VcpuState, mtd: number): void {
   const d = dst as unknown as Record<string, unknown>;
@@ -131,4 +145,5 @@ export function copyVcpuState(dst: VcpuState, src: VcpuState, mtd: number): void
       d[f] = typeof v === 'object' && v !== null ? { ...(v as Segment) } : v;
     }
   }
+  if (mtd & Mtd.FPU) dst.fpu.set(src.fpu);
 }

@@ -10,6 +10,17 @@ export {
 } from './disassembler.js';
 export { X86Error, type X86ErrorCode } from './errors.js';
 export {
+  abridgedTagWord,
+  FXSAVE_IMAGE_BYTES,
+  FXSAVE_MXCSR,
+  FXSAVE_MXCSR_MASK,
+  FxsaveOffset,
+  fullTagWord,
+  fxsaveImage,
+  readFxsaveImage,
+  writeFxsaveImage,
+} from './fpu-image.js';
+export {
   enterMultiboot,
   enterReal,
   findMultibootHeader,

@@ -51,4 +51,52 @@ describe('Vcpu_state', () => {
     expect(st.cs.value().base).toBe(0);
     expect(st.charged_mtd()).toBe(0);
   });
+
+  it('fpu: with_state shows the exit image, charge marks MTD FPU and write_to copies it back', () => {
+    const rec = exit(0x78);
+    rec.fpu.set([0x7f, 0x03], 0); // FCW 0x037f
+    rec.fpu[32 + 9] = 0x3f; // ST0 exponent high byte
+    const st = new Vcpu_state(rec);
+    let fcw = -1;
+    st.fpu.with_state((b) => {
+      fcw = b[0]! | (b[1]! << 8);
+    });
+    expect(fcw).toBe(0x037f);
+    expect([st.fpu.charged(), st.charged_mtd()]).toEqual([false, 0]);
+    // an uncharged image is not written back
+    const out = exit(0x78);
+    st.ax.charge(1);
+    st.write_to(out);
+    expect(out.fpu.every((b) => b === 0)).toBe(true);
+    st.fpu.charge((b) => {
+      b[0] = 0x7f;
+      b[1] = 0x0f; // FCW 0x0f7f
+    });
+    expect(st.fpu.charged()).toBe(true);
+    expect(st.charged_mtd()).toBe((MTD.ACDB | MTD.FPU) >>> 0);
+    st.write_to(out);
+    expect([out.fpu[0], out.fpu[1], out.fpu[32 + 9]]).toEqual([0x7f, 0x0f, 0x3f]);
+    // the handler's buffer is its own: the exit record is untouched
+    expect(rec.fpu[1]).toBe(0x03);
+  });
+
+  it('fpu: reloading presents the next exit image, not charged; works through a Proxy', () => {
+    const st = new Vcpu_state(exit(0x78));
+    st.fpu.charge((b) => b.fill(0xaa));
+    const next = exit(0x7b);
+    next.fpu[2] = 0x28; // FSW TOP = 5
+    st.load(next);
+    const view = new Proxy(st, {}); // how a VMM may watch the state
+    const seen: number[] = [];
+    view.fpu.with_state((b) => seen.push(b[2]!, b[3]!, b[0]!));
+    expect(seen).toEqual([0x28, 0, 0]);
+    expect([view.fpu.charged(), view.charged_mtd()]).toEqual([false, 0]);
+    view.fpu.charge((b) => {
+      b[32] = 1;
+    });
+    expect(view.charged_mtd()).toBe(MTD.FPU >>> 0);
+    const out = exit(0x7b);
+    view.write_to(out);
+    expect([out.fpu[2], out.fpu[32]]).toEqual([0x28, 1]);
+  });
 });

@@ -4,6 +4,7 @@ import {
   type DescriptorTableRegister,
   MTD,
   type Segment,
+  VCPU_FPU_BYTES,
   type VcpuState,
 } from '../kernel/vcpu-state.js';
 
@@ -50,6 +51,67 @@ export class Vcpu_register<T> {
   reload(value: T): void {
     this.#value = value;
     this.#charged = false;
+  }
+}
+
+/**
+ * `Genode::Vcpu_state::Fpu` (base/include/spec/x86/cpu/vcpu_state.h, Genode 23.05+): the vCPU's
+ * FPU state as the 512-byte FXSAVE image (`Fpu::State`, Intel SDM vol. 1, Table 10-2: FCW at 0,
+ * FSW at 2, abridged FTW at 4, ST0–ST7 as 80-bit values in 16-byte slots from byte 32). Read it
+ * with {@link Vcpu_fpu.with_state}; change it with {@link Vcpu_fpu.charge}, which marks it for
+ * write-back (MTD FPU). The exit delivers it only when the portal's MTD has `MTD.FPU`.
+ */
+export class Vcpu_fpu {
+  private readonly buffer: Uint8Array = new Uint8Array(VCPU_FPU_BYTES);
+  /** The exit record's image, copied into `buffer` at the first access after a (re)load. */
+  private source: Uint8Array | null;
+  private isCharged = false;
+  private readonly sink: Charge_sink | undefined;
+
+  /** `source`: the image of the exit (copied lazily); `sink` records MTD FPU when charged. */
+  constructor(source: Uint8Array, sink?: Charge_sink) {
+    this.source = source;
+    this.sink = sink;
+  }
+
+  /** Whether the handler charged the state (it will be written back). */
+  charged(): boolean {
+    return this.isCharged;
+  }
+
+  /**
+   * Call `fn` with the 512-byte image (Genode passes `Fpu::State const &`: read it, change it
+   * only through {@link charge}).
+   */
+  with_state(fn: (state: Uint8Array) => void): void {
+    fn(this.current());
+  }
+
+  /** Call `fn` to change the image in place; the image is written back to the vCPU (MTD FPU). */
+  charge(fn: (state: Uint8Array) => void): void {
+    const b = this.current();
+    this.isCharged = true;
+    if (this.sink !== undefined) this.sink.mask |= MTD.FPU;
+    fn(b);
+  }
+
+  /** @internal The image of a new exit, not charged. */
+  reload(source: Uint8Array): void {
+    this.source = source;
+    this.isCharged = false;
+  }
+
+  /** @internal Copy the image into `dst` (a kernel record's `fpu`). */
+  copy_to(dst: Uint8Array): void {
+    dst.set(this.current());
+  }
+
+  private current(): Uint8Array {
+    if (this.source !== null) {
+      this.buffer.set(this.source.subarray(0, VCPU_FPU_BYTES));
+      this.source = null;
+    }
+    return this.buffer;
   }
 }
 
@@ -136,6 +198,8 @@ export class Vcpu_state {
   readonly tpr_threshold: Reg;
   readonly xcr0: Reg;
   readonly xss: Reg;
+  /** The FPU image (MTD FPU): `charge(fn)` / `with_state(fn)` as Genode's `Vcpu_state::Fpu`. */
+  readonly fpu: Vcpu_fpu;
   private readonly sink: Charge_sink = { mask: 0 };
   /** Scratch record for {@link write_to} (no allocation per exit). */
   private readonly out: VcpuState = createVcpuState();
@@ -206,6 +270,7 @@ export class Vcpu_state {
     this.tpr_threshold = new Vcpu_register(s.tprThreshold, sink, MTD.TPR);
     this.xcr0 = new Vcpu_register(s.xcr0, sink, MTD.XSAVE);
     this.xss = new Vcpu_register(s.xss, sink, MTD.XSAVE);
+    this.fpu = new Vcpu_fpu(s.fpu, sink);
     this.exitReasonValue = s.exitReason;
   }
 
@@ -282,6 +347,7 @@ export class Vcpu_state {
     this.tpr_threshold.reload(s.tprThreshold);
     this.xcr0.reload(s.xcr0);
     this.xss.reload(s.xss);
+    this.fpu.reload(s.fpu);
     this.exitReasonValue = s.exitReason;
   }
 
@@ -355,6 +421,7 @@ export class Vcpu_state {
     src.tprThreshold = this.tpr_threshold.value();
     src.xcr0 = this.xcr0.value();
     src.xss = this.xss.value();
-    copyVcpuState(s, src, mask);
+    copyVcpuState(s, src, mask & ~MTD.FPU);
+    if (mask & MTD.FPU) this.fpu.copy_to(s.fpu);
   }
 }

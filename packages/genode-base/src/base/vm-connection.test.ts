@@ -267,4 +267,47 @@ describe('VM session and vCPUs (scripted fake vCPU)', () => {
       { ax: 7, cr0: 0x10 },
     ]);
   });
+
+  it('the FPU image travels only with MTD FPU: a charged image reaches the next FPU exit', () => {
+    const guest: Guest_script = function* () {
+      yield { op: 'cpuid', leaf: 1 };
+      yield { op: 'hlt' };
+    };
+    const seen: { reason: number; fcw: number; st0: number }[] = [];
+    runVmm(guest, (env, done) => {
+      const vm = new Vm_connection(env);
+      new Vcpu(
+        vm,
+        (v) => {
+          v.with_state((s) => {
+            s.fpu.with_state((b) => {
+              seen.push({ reason: s.exit_reason, fcw: b[0]! | (b[1]! << 8), st0: b[32 + 7]! });
+            });
+            if (s.exit_reason === VCPU_EXIT.STARTUP) {
+              s.fpu.charge((b) => {
+                b[0] = 0x7f;
+                b[1] = 0x03;
+                b[32 + 7] = 0x80; // ST0 significand: integer bit
+              });
+              return true;
+            }
+            if (s.exit_reason === VCPU_EXIT.CPUID) {
+              s.ip.charge(s.ip.value() + s.ip_len.value());
+              return true;
+            }
+            done();
+            return false;
+          });
+        },
+        { exit_mtd: (reason) => (reason === VCPU_EXIT.CPUID ? MTD.ALL : (MTD.ALL | MTD.FPU) >>> 0) },
+      );
+    });
+    // STARTUP: the initial (zero) image; CPUID (ALL, no FPU): not delivered (the test kernel's
+    // exit view holds zeros); HLT (ALL | FPU): the image charged at STARTUP
+    expect(seen).toEqual([
+      { reason: VCPU_EXIT.STARTUP, fcw: 0, st0: 0 },
+      { reason: VCPU_EXIT.CPUID, fcw: 0, st0: 0 },
+      { reason: VCPU_EXIT.HLT, fcw: 0x037f, st0: 0x80 },
+    ]);
+  });
 });

@@ -122,7 +122,16 @@ export interface VcpuState {
   tprThreshold: number;
   /** Exit reason (always set on an exit, independent of the mask). */
   exitReason: number;
+  /**
+   * The x87/FPU state (MTD FPU) as the 512-byte FXSAVE image (Intel SDM vol. 1, Table 10-2):
+   * Genode's `Vcpu_state::Fpu::State`, NOVA's UTCB FPU area. The buffer belongs to the record
+   * ({@link copyVcpuState} copies bytes into it, never replaces it).
+   */
+  readonly fpu: Uint8Array;
 }
+
+/** Size of the FPU image of {@link VcpuState} (`Genode::Vcpu_state::Fpu::State`: 512 bytes). */
+export const VCPU_FPU_BYTES = 512;
 
 /**
  * NOVA's message-transfer-descriptor bits (Genode's `Nova::Mtd`, spec/genode.md §3.6): a mask
@@ -156,6 +165,7 @@ export const MTD = {
   TPR: 0x1000000,
   TSC_AUX: 0x2000000,
   XSAVE: 0x4000000,
+  /** The FPU image (`VcpuState.fpu`); not part of `ALL` (Genode's portals add it explicitly). */
   FPU: 0x80000000,
   /** Genode's `Mtd::IRQ` = EFL | STA | INJ | TSC. */
   IRQ: 0xe0010,
@@ -287,6 +297,7 @@ export function createVcpuState(): VcpuState {
     tpr: 0,
     tprThreshold: 0,
     exitReason: 0,
+    fpu: new Uint8Array(VCPU_FPU_BYTES),
   };
 }
 
@@ -402,4 +413,5 @@ export function copyVcpuState(dst: VcpuState, src: VcpuState, mtd: number): void
     dst.xcr0 = src.xcr0;
     dst.xss = src.xss;
   }
+  if (mtd & MTD.FPU) dst.fpu.set(src.fpu);
 }

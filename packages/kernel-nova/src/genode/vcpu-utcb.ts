@@ -138,6 +138,8 @@ export function readVcpuState(u: Utcb, mtd: number, s: VcpuState): void {
     s.xcr0 = u.word(F.xcr0);
     s.xss = u.word(F.xss);
   }
+  // base-nova `_read_nova_state`: the FPU area is copied when the MTD has FPU.
+  if (mtd & Mtd.FPU) s.fpu.set(u.fpuImage());
   s.exitReason = u.word(F.exitReason);
 }
 
@@ -238,5 +240,6 @@ export function writeVcpuState(s: VcpuState, mtd: number, u: Utcb): void {
     u.setWord(F.xcr0, s.xcr0);
     u.setWord(F.xss, s.xss);
   }
+  if (mtd & Mtd.FPU) u.fpuImage().set(s.fpu);
   u.mtd = mtd;
 }

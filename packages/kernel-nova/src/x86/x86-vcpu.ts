@@ -8,9 +8,12 @@
 import {
   Cpu,
   type CpuidConfig,
+  FXSAVE_IMAGE_BYTES,
   type NestedPageTable,
+  readFxsaveImage,
   SvmExit,
   SvmVcpu,
+  writeFxsaveImage,
   type PhysicalMemory as X86PhysicalMemory,
 } from '@genode-ts/x86-core';
 import { Mtd } from '../mtd.js';
@@ -201,6 +204,16 @@ export class X86Vcpu implements VcpuBackend {
     return { reason, ticks, qual0, qual1, instLen };
   }
 
+  /**
+   * The guest's x87 state as a new 512-byte FXSAVE image (what `load` with MTD FPU delivers),
+   * for tests and tools that look at a vCPU from outside the kernel.
+   */
+  fpuImage(): Uint8Array {
+    const out = new Uint8Array(FXSAVE_IMAGE_BYTES);
+    writeFxsaveImage(this.cpu, out);
+    return out;
+  }
+
   load(into: VcpuState, mtd: number): void {
     loadArchState(this.cpu, into, mtd, this.extra);
     if (mtd & Mtd.INJ) {
@@ -216,6 +229,9 @@ export class X86Vcpu implements VcpuBackend {
     }
     if (mtd & Mtd.TSC) into.tscOff = this.tscOff;
     if (mtd & Mtd.EFER) into.efer = this.efer;
+    // MTD FPU: the guest's x87 state as the 512-byte FXSAVE image (x86-core: x87 only, so the
+    // legacy region is the whole state; the G-kernel copies its FPU save area the same way).
+    if (mtd & Mtd.FPU) writeFxsaveImage(this.cpu, into.fpu);
   }
 
   store(from: VcpuState, mtd: number): void {
@@ -235,6 +251,7 @@ export class X86Vcpu implements VcpuBackend {
     if (mtd & Mtd.STA) this.svm.interruptShadow = (from.intrState & 1) !== 0;
     if (mtd & Mtd.TSC) this.tscOff = from.tscOff;
     if (mtd & Mtd.EFER) this.efer = from.efer >>> 0;
+    if (mtd & Mtd.FPU) readFxsaveImage(this.cpu, from.fpu);
     // After a reply the next exit's INJ comes from the pending injection (dst_portal = RECALL).
     this.exitReason = -1;
   }
