@@ -81,7 +81,7 @@ export function compileBlock(b: Block): CompiledBlock | null {
     SELF_LOOP_BRANCHES.has(last.fn) &&
     (b.ipMask === -1 ? (off + last.imm) | 0 : (off + last.imm) & 0xffff) === 0;
   const chain = b.linkable
-    ? `if (c.events !== 0 || (c.fl & 256) !== 0 || B.sg !== c.tlbGen) return null;
+    ? `if ((c.events !== 0 && (c.events !== 1 || (c.fl & 512) !== 0 || c.halted)) || (c.fl & 256) !== 0 || B.sg !== c.tlbGen) return null;
   const e = c.eip;
   const nb = B.s0e === e ? B.s0 : B.s1e === e ? B.s1 : null;
   return nb !== null && nb.valid ? nb : null;`
@@ -90,7 +90,7 @@ export function compileBlock(b: Block): CompiledBlock | null {
     ? `for (;;) {
   ${lines.join('\n  ')}
   c.retired += ${n};
-  if (c.eip !== e0 || c.events !== 0 || (c.fl & 256) !== 0 || !B.valid || c.retired + ${n} > c.budgetEnd) break;
+  if (c.eip !== e0 || (c.events !== 0 && (c.events !== 1 || (c.fl & 512) !== 0 || c.halted)) || (c.fl & 256) !== 0 || !B.valid || c.retired + ${n} > c.budgetEnd) break;
 }
 ${chain}`
     : `${lines.join('\n')}

@@ -534,7 +534,12 @@ export class Cpu {
     for (;;) {
       if (this.retired >= this.budgetEnd) return RunExit.BUDGET;
       let single = false;
-      if ((this.events | (this.fl & Flag.TF)) !== 0) {
+      // INTR alone while IF = 0 (a timer interrupt pending across a long interrupts-off stretch)
+      // needs no look: checkEvents would do nothing, and the block chain stays intact.
+      if (
+        (this.events | (this.fl & Flag.TF)) !== 0 &&
+        (this.events !== EV_INTR || (this.fl & (Flag.IF | Flag.TF)) !== 0 || this.halted)
+      ) {
         // Whatever happens here (an interrupt, a stop), the next block is no successor to chain.
         this.chainFrom = null;
         const x = this.checkEvents();
