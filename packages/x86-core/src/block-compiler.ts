@@ -142,6 +142,6 @@ ${body}
 }
 
 /** Installs the compiler on a CPU (threshold = executions before a block is compiled). */
-export function enableBlockCompiler(c: Cpu, threshold = 64): void {
+export function enableBlockCompiler(c: Cpu, threshold = 500): void {
   c.compileThreshold = threshold;
 }

@@ -266,8 +266,12 @@ export class Cpu {
   lastBlock: Block | null = null;
   /** The compiled block whose successor the next full lookup should be chained to. */
   private chainFrom: Block | null = null;
-  /** Executions after which a block is compiled to JavaScript; Infinity disables the compiler. */
-  compileThreshold = 64;
+  /**
+   * Executions after which a block is compiled to JavaScript; Infinity disables the compiler.
+   * 500: compiling costs about as much as interpreting a block some hundreds of times, and cold
+   * kernel code (Linux's initcalls) has thousands of blocks that run only a few hundred times.
+   */
+  compileThreshold = 500;
   /**
    * Compatibility switch for 286-era test data: LOCK on a non-lockable instruction is ignored
    * instead of raising #UD. Changing it requires `mem.code.clear()`. Off by default.
