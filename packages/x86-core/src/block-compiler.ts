@@ -12,6 +12,8 @@
  * counts the instructions before it; a write that invalidates the block ends it after the
  * writing instruction. Environments without `new Function` (strict CSP) keep interpreting.
  */
+
+import { INLINE_HELPERS, inlineInsn } from './block-inline.js';
 import type { Block, CompiledBlock } from './code-cache.js';
 import type { Cpu } from './cpu.js';
 import { FAULT, VMEXIT } from './fault.js';
@@ -71,7 +73,16 @@ export function compileBlock(b: Block): CompiledBlock | null {
     const i = ins[k]!;
     starts.push(off);
     off += i.len;
-    lines.push(`k = ${k}; c.eip = (e0 + ${off}) ${mask}; h${k}(c, i${k});`);
+    const inl = inlineInsn(i);
+    if (inl === null) {
+      lines.push(`k = ${k}; c.eip = (e0 + ${off}) ${mask}; h${k}(c, i${k});`);
+    } else if (inl.mem || k === n - 1) {
+      // A memory access may fault or reach a device: EIP and k are current, as for a handler.
+      lines.push(`k = ${k}; c.eip = (e0 + ${off}) ${mask}; ${inl.code}`);
+    } else {
+      // Register-only code neither faults nor calls out: EIP is written by a later instruction.
+      lines.push(inl.code);
+    }
     if ((i.flags & InsnFlag.WRITES) !== 0 && k < n - 1) {
       lines.push(`if (!B.valid) { c.retired += ${k + 1}; return null; }`);
     }
@@ -81,7 +92,7 @@ export function compileBlock(b: Block): CompiledBlock | null {
     SELF_LOOP_BRANCHES.has(last.fn) &&
     (b.ipMask === -1 ? (off + last.imm) | 0 : (off + last.imm) & 0xffff) === 0;
   const chain = b.linkable
-    ? `if (c.events !== 0 || (c.fl & 256) !== 0 || B.sg !== c.tlbGen) return null;
+    ? `if ((c.events !== 0 && (c.events !== 1 || (c.fl & 512) !== 0 || c.halted)) || (c.fl & 256) !== 0 || B.sg !== c.tlbGen) return null;
   const e = c.eip;
   const nb = B.s0e === e ? B.s0 : B.s1e === e ? B.s1 : null;
   return nb !== null && nb.valid ? nb : null;`
@@ -90,7 +101,7 @@ export function compileBlock(b: Block): CompiledBlock | null {
     ? `for (;;) {
   ${lines.join('\n  ')}
   c.retired += ${n};
-  if (c.eip !== e0 || c.events !== 0 || (c.fl & 256) !== 0 || !B.valid || c.retired + ${n} > c.budgetEnd) break;
+  if (c.eip !== e0 || (c.events !== 0 && (c.events !== 1 || (c.fl & 512) !== 0 || c.halted)) || (c.fl & 256) !== 0 || !B.valid || c.retired + ${n} > c.budgetEnd) break;
 }
 ${chain}`
     : `${lines.join('\n')}
@@ -99,7 +110,14 @@ ${chain}`;
   const src = `"use strict";
 return function block_${(b.phys >>> 0).toString(16)}(c) {
   const e0 = c.eip;
+  const r = c.r32;
+  const r16 = c.r16;
+  const r8 = c.r8;
   let k = 0;
+  let o = 0;
+  let l = 0;
+  let t = 0;
+  let v = 0;
   try {
 ${body}
   } catch (e) {
@@ -108,8 +126,8 @@ ${body}
     throw e;
   }
 };`;
-  const names = ['B', 'F', 'V', 'S'];
-  const values: unknown[] = [b, FAULT, VMEXIT, Int32Array.from(starts)];
+  const names = ['B', 'F', 'V', 'S', ...Object.keys(INLINE_HELPERS)];
+  const values: unknown[] = [b, FAULT, VMEXIT, Int32Array.from(starts), ...Object.values(INLINE_HELPERS)];
   for (let k = 0; k < n; k++) {
     names.push(`h${k}`, `i${k}`);
     values.push(ins[k]!.fn, ins[k]!);
@@ -124,6 +142,6 @@ ${body}
 }
 
 /** Installs the compiler on a CPU (threshold = executions before a block is compiled). */
-export function enableBlockCompiler(c: Cpu, threshold = 64): void {
+export function enableBlockCompiler(c: Cpu, threshold = 500): void {
   c.compileThreshold = threshold;
 }

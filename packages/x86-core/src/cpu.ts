@@ -266,8 +266,12 @@ export class Cpu {
   lastBlock: Block | null = null;
   /** The compiled block whose successor the next full lookup should be chained to. */
   private chainFrom: Block | null = null;
-  /** Executions after which a block is compiled to JavaScript; Infinity disables the compiler. */
-  compileThreshold = 64;
+  /**
+   * Executions after which a block is compiled to JavaScript; Infinity disables the compiler.
+   * 500: compiling costs about as much as interpreting a block some hundreds of times, and cold
+   * kernel code (Linux's initcalls) has thousands of blocks that run only a few hundred times.
+   */
+  compileThreshold = 500;
   /**
    * Compatibility switch for 286-era test data: LOCK on a non-lockable instruction is ignored
    * instead of raising #UD. Changing it requires `mem.code.clear()`. Off by default.
@@ -534,7 +538,12 @@ export class Cpu {
     for (;;) {
       if (this.retired >= this.budgetEnd) return RunExit.BUDGET;
       let single = false;
-      if ((this.events | (this.fl & Flag.TF)) !== 0) {
+      // INTR alone while IF = 0 (a timer interrupt pending across a long interrupts-off stretch)
+      // needs no look: checkEvents would do nothing, and the block chain stays intact.
+      if (
+        (this.events | (this.fl & Flag.TF)) !== 0 &&
+        (this.events !== EV_INTR || (this.fl & (Flag.IF | Flag.TF)) !== 0 || this.halted)
+      ) {
         // Whatever happens here (an interrupt, a stop), the next block is no successor to chain.
         this.chainFrom = null;
         const x = this.checkEvents();
