@@ -174,6 +174,10 @@ describe('block compiler inline snippets', () => {
       [[0x8b, 0x44, 0x24, 0x08], true], // mov eax, [esp + 8]
       [[0x89, 0x45, 0xf8], true], // mov [ebp - 8], eax
       [[0x01, 0xd8], true], // add eax, ebx
+      [[0x66, 0x89, 0x06], true], // mov [esi], ax
+      [[0x66, 0x8b, 0x06], true], // mov ax, [esi]
+      [[0x0f, 0xb7, 0x4b, 0x02], true], // movzx ecx, word [ebx + 2]
+      [[0x88, 0x06], true], // mov [esi], al
       [[0x9c], false], // pushf: a handler call
     ] as const) {
       c.mem.write(0x2000, Uint8Array.from(bytes));
@@ -194,6 +198,36 @@ describe('block compiler inline snippets', () => {
     const b = run(code, regs, 2, 0xfffff, 0x93, true);
     expect(b).toEqual(a);
     expect(a.exit).toBe(RunExit.BUDGET);
+  });
+
+  it('a 16-bit store and load at the last byte of a page reach the next page through the TLB', () => {
+    // mov [esi], ax; mov cx, [esi]; add edx, ecx; inc esi; jmp back — linear page 0x11 is
+    // physical 0x13 (and the reverse), so a word access at 0x10fff must not touch physical 0x11000.
+    const code = [0x66, 0x89, 0x06, 0x66, 0x8b, 0x0e, 0x01, 0xca, 0x46, 0xeb, 0xf5];
+    const out = [false, true].map((compiled) => {
+      const mem = new PhysicalMemory({ size: 1 << 20 });
+      const cpu = new Cpu({ memory: mem });
+      cpu.compileThreshold = compiled ? 1 : Number.POSITIVE_INFINITY;
+      for (let p = 0; p < 1024; p++) {
+        const frame = p === 0x11 ? 0x13 : p === 0x13 ? 0x11 : p;
+        mem.write32(0x81000 + 4 * p, (frame << 12) | 0x7);
+      }
+      mem.write32(0x80000, 0x81007);
+      cpu.cr3 = 0x80000;
+      cpu.cr0 = 0x80000011;
+      cpu.refreshMode();
+      cpu.loadSegmentCache(1, 0x08, 0, -1, 0xc9b);
+      for (const s of [0, 2, 3, 4, 5]) cpu.loadSegmentCache(s, 0x10, 0, -1, 0xc93);
+      mem.write(0x2000, Uint8Array.from(code));
+      cpu.r32[0] = 0xabcd;
+      cpu.r32[2] = 0; // EDX holds the processor signature after reset
+      cpu.r32[6] = 0x10ff0;
+      cpu.eip = 0x2000;
+      cpu.run(5 * 30);
+      return [cpu.r32[6], cpu.r32[2], mem.read8(0x10fff), mem.read8(0x11000), mem.read8(0x13000)];
+    });
+    expect(out[0]).toEqual([0x1100e, 30 * 0xabcd, 0xcd, 0, 0xcd]);
+    expect(out[1]).toEqual(out[0]);
   });
 
   it('compiled blocks match the interpreter exactly', () => {
