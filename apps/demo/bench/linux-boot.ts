@@ -144,6 +144,10 @@ for (const m of marks) {
 out.push(
   `total: ${(total / 1e9).toFixed(3)} G instructions in ${seconds.toFixed(1)} s (${(total / seconds / 1e6).toFixed(1)} MIPS)`,
 );
+const runs = engine.vcpus.reduce((n, v) => n + v.stats.runs, 0);
+out.push(
+  `guest-mode entries (VMRUN): ${runs} (${(total / Math.max(1, runs) / 1000).toFixed(1)} k instructions each)`,
+);
 const s = run.vmm?.stats;
 if (s !== undefined) {
   out.push(`exits by reason (${s.totalExits()} in all):`);
