@@ -1,7 +1,7 @@
 /**
  * vCPUs on x86VcpuEngine (host speed, measured in process CPU time, not virtual time), best of `--runs`:
  *
- *   cd packages/kernel-nova && npx -y tsx --conditions=@genode-ts/source bench/vcpu-bench.ts \
+ *   cd packages/kernel-nova && npx tsx --conditions=@genode-ts/source bench/vcpu-bench.ts \
  *     [--runs 3] [--quick] [--only exits|npt|mips]      (KERNELS=alu,fib picks compute kernels)
  *
  * 1. vCPU exit + resume round trips per second: a real HLT loop (inc, hlt, jmp) and an I/O loop
