@@ -8,8 +8,8 @@
 import { boot, type Env, MTD, VCPU_EXIT, Vcpu, Vm_connection } from '@genode-ts/genode-base';
 import { describe, expect, it } from 'vitest';
 import { novaKernel } from '../genode/nova-kernel.js';
-import { SvmCtrl0, SvmCtrl1 } from '../x86/svm-controls.js';
 import { x86VcpuEngine } from '../x86/x86-vcpu-engine.js';
+import { chargeFlat32 } from './genode-vcpu-harness.js';
 
 const CODE = 0x10000;
 const BACKING = 0x400_1000;
@@ -69,14 +69,7 @@ describe('Vcpu_state::fpu on novaKernel() with real guest code', () => {
               let npt = -1;
               vcpu.with_state((s) => {
                 if (s.exit_reason === VCPU_EXIT.STARTUP) {
-                  s.ip.charge(CODE);
-                  s.flags.charge(2);
-                  s.cr0.charge(0x11);
-                  s.cs.charge({ sel: 8, ar: 0xc9b, limit: 0xffffffff, base: 0 });
-                  for (const g of [s.ss, s.ds, s.es, s.fs, s.gs])
-                    g.charge({ sel: 0x10, ar: 0xc93, limit: 0xffffffff, base: 0 });
-                  s.ctrl_primary.charge(SvmCtrl0.HLT);
-                  s.ctrl_secondary.charge(SvmCtrl1.VMRUN);
+                  chargeFlat32(s, CODE);
                   return true;
                 }
                 if (s.exit_reason === VCPU_EXIT.NPT) {

@@ -24,8 +24,8 @@ import type { NovaGenodeKernel, NovaGenodePd } from '../genode/nova-backend.js';
 import { novaKernel } from '../genode/nova-kernel.js';
 import { checkInvariants } from '../invariants.js';
 import { Sub } from '../mdb.js';
-import { SvmCtrl0, SvmCtrl1 } from '../x86/svm-controls.js';
 import { x86VcpuEngine } from '../x86/x86-vcpu-engine.js';
+import { chargeFlat32 } from './genode-vcpu-harness.js';
 import { guestImage } from './x86-harness.js';
 
 /** `Vmm::PAGE_SIZE` of vmm/types.h (`PAGE_SIZE_LOG2 << 12` = 0xC000, never fixed). */
@@ -87,17 +87,10 @@ describe('the seed chain on novaKernel() with real guest code (x86VcpuEngine)', 
               exits.push(`${s.exit_reason.toString(16)} ${s.qual_secondary.value().toString(16)}`);
               if (s.exit_reason === VCPU_EXIT.STARTUP) {
                 // 32-bit flat protected mode at the image; ESI..EDI = the pages to touch.
-                s.ip.charge(CODE);
-                s.flags.charge(2);
-                s.cr0.charge(0x11);
-                s.cs.charge({ sel: 8, ar: 0xc9b, limit: 0xffffffff, base: 0 });
-                for (const g of [s.ss, s.ds, s.es, s.fs, s.gs])
-                  g.charge({ sel: 0x10, ar: 0xc93, limit: 0xffffffff, base: 0 });
+                chargeFlat32(s, CODE);
                 s.bx.charge(MARK);
                 s.si.charge(DATA);
                 s.di.charge(DATA_END);
-                s.ctrl_primary.charge(SvmCtrl0.HLT);
-                s.ctrl_secondary.charge(SvmCtrl1.VMRUN);
                 return true;
               }
               if (s.exit_reason === VCPU_EXIT.NPT) {
