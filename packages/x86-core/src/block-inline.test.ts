@@ -98,6 +98,24 @@ const value = fc.oneof(
   fc.integer({ min: -0x80000000, max: 0x7fffffff }),
 );
 
+/**
+ * Paging on: the first 4 MiB identity-mapped, except linear pages 0x11 and 0x13 swapped (an
+ * access crossing from page 0x10 into 0x11 is not physically contiguous); flat 32-bit code and
+ * data segments (DS is left to the caller).
+ */
+function swappedPaging(cpu: Cpu, mem: PhysicalMemory): void {
+  for (let p = 0; p < 1024; p++) {
+    const frame = p === 0x11 ? 0x13 : p === 0x13 ? 0x11 : p;
+    mem.write32(0x81000 + 4 * p, (frame << 12) | 0x7);
+  }
+  mem.write32(0x80000, 0x81007);
+  cpu.cr3 = 0x80000;
+  cpu.cr0 = 0x80000011;
+  cpu.refreshMode();
+  cpu.loadSegmentCache(1, 0x08, 0, -1, 0xc9b);
+  for (const s of [0, 2, 4, 5]) cpu.loadSegmentCache(s, 0x10, 0, -1, 0xc93);
+}
+
 function run(
   code: number[],
   regs: number[],
@@ -131,18 +149,7 @@ function run(
   cpu.gdtLimit = 8 * desc.length - 1;
   cpu.idtBase = IDT;
   cpu.idtLimit = 32 * 8 - 1;
-  // Paging: the first 4 MiB identity-mapped, except linear pages 0x11 and 0x13 swapped (an
-  // access crossing from page 0x10 into 0x11 is not physically contiguous).
-  for (let p = 0; p < 1024; p++) {
-    const frame = p === 0x11 ? 0x13 : p === 0x13 ? 0x11 : p;
-    mem.write32(0x81000 + 4 * p, (frame << 12) | 0x7);
-  }
-  mem.write32(0x80000, 0x81007);
-  cpu.cr3 = 0x80000;
-  cpu.cr0 = 0x80000011;
-  cpu.refreshMode();
-  cpu.loadSegmentCache(1, 0x08, 0, -1, 0xc9b);
-  for (const s of [0, 2, 4, 5]) cpu.loadSegmentCache(s, 0x10, 0, -1, 0xc93);
+  swappedPaging(cpu, mem);
   cpu.loadSegmentCache(3, 0x18, 0, dsLimit, dsAttr);
   regs.forEach((v, k) => {
     cpu.r32[k] = v;
@@ -208,16 +215,8 @@ describe('block compiler inline snippets', () => {
       const mem = new PhysicalMemory({ size: 1 << 20 });
       const cpu = new Cpu({ memory: mem });
       cpu.compileThreshold = compiled ? 1 : Number.POSITIVE_INFINITY;
-      for (let p = 0; p < 1024; p++) {
-        const frame = p === 0x11 ? 0x13 : p === 0x13 ? 0x11 : p;
-        mem.write32(0x81000 + 4 * p, (frame << 12) | 0x7);
-      }
-      mem.write32(0x80000, 0x81007);
-      cpu.cr3 = 0x80000;
-      cpu.cr0 = 0x80000011;
-      cpu.refreshMode();
-      cpu.loadSegmentCache(1, 0x08, 0, -1, 0xc9b);
-      for (const s of [0, 2, 3, 4, 5]) cpu.loadSegmentCache(s, 0x10, 0, -1, 0xc93);
+      swappedPaging(cpu, mem);
+      cpu.loadSegmentCache(3, 0x10, 0, -1, 0xc93);
       mem.write(0x2000, Uint8Array.from(code));
       cpu.r32[0] = 0xabcd;
       cpu.r32[2] = 0; // EDX holds the processor signature after reset
