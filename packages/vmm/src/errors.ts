@@ -5,6 +5,19 @@
  * claimed reads all-ones, a register write the device ignores).
  */
 
+/**
+ * The common shape of the package's errors: a `name` for logs and a `code` from the class's own
+ * string-literal union (CONVENTIONS.md, "Errors"); `cause` is passed through.
+ */
+export abstract class CodedError<C extends string> extends Error {
+  readonly code: C;
+
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
 /** Codes of {@link BusError}. */
 export type BusErrorCode =
   /** An address-decoded range overlaps a range another device already claims. */
@@ -22,14 +35,8 @@ export type BusErrorCode =
  * A device tried to register something the bus cannot accept (rust-vmm `Bus::insert` refusing an
  * overlap). The message names both parties and both ranges.
  */
-export class BusError extends Error {
+export class BusError extends CodedError<BusErrorCode> {
   override readonly name: string = 'BusError';
-  readonly code: BusErrorCode;
-
-  constructor(code: BusErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** Codes of {@link DeviceConfigError}. */
@@ -55,14 +62,8 @@ export type DeviceConfigErrorCode =
  * A machine configuration (`uart:0x3f8,4 pic pit`) or a device definition is wrong. The message
  * names the device, the parameter and the offending text.
  */
-export class DeviceConfigError extends Error {
+export class DeviceConfigError extends CodedError<DeviceConfigErrorCode> {
   override readonly name: string = 'DeviceConfigError';
-  readonly code: DeviceConfigErrorCode;
-
-  constructor(code: DeviceConfigErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** Codes of {@link LoaderError}. */
@@ -104,14 +105,8 @@ export type LoaderErrorCode =
  * A guest image was rejected before anything was written to guest memory. `code` says why; the
  * message gives the offending field, its value and the limit it broke.
  */
-export class LoaderError extends Error {
+export class LoaderError extends CodedError<LoaderErrorCode> {
   override readonly name: string = 'LoaderError';
-  readonly code: LoaderErrorCode;
-
-  constructor(code: LoaderErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** Codes of {@link GuestMemoryError}. */
@@ -122,14 +117,8 @@ export type GuestMemoryErrorCode =
   | 'BAD_MAP';
 
 /** A guest-physical memory access or memory map that the memory model refuses. */
-export class GuestMemoryError extends Error {
+export class GuestMemoryError extends CodedError<GuestMemoryErrorCode> {
   override readonly name: string = 'GuestMemoryError';
-  readonly code: GuestMemoryErrorCode;
-
-  constructor(code: GuestMemoryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** Codes of {@link VmmError}. */
@@ -140,12 +129,6 @@ export type VmmErrorCode =
   | 'BAD_CONFIG';
 
 /** The VMM cannot be built as configured (before the VM runs). */
-export class VmmError extends Error {
+export class VmmError extends CodedError<VmmErrorCode> {
   override readonly name: string = 'VmmError';
-  readonly code: VmmErrorCode;
-
-  constructor(code: VmmErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

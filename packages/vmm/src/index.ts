@@ -97,6 +97,7 @@ export { type ModemInputs, Uart16550, uartDevice } from './devices/uart-16550.js
 export {
   BusError,
   type BusErrorCode,
+  CodedError,
   DeviceConfigError,
   type DeviceConfigErrorCode,
   GuestMemoryError,
