@@ -458,14 +458,13 @@ export class Vmm implements Vmm_services {
     const deadline = this.clock.nextDeadline();
     if (deadline === undefined) {
       if (!this.#interactive) return false;
-      v.state = 'idle';
-      this.#wakeTimer();
-      yield* this.env.kernel.semDown(v.wake);
-      v.state = 'handler';
-      return !this.stopped();
+      this.#wakeTimer(); // it need not watch this vCPU any more: let it re-plan
     }
-    const us = Math.max(1, Math.ceil((deadline - this.nowUs() * 1000) / 1000));
     const from = this.nowUs();
+    const us =
+      deadline === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(1, Math.ceil((deadline - from * 1000) / 1000));
     v.state = 'idle';
     yield* this.env.kernel.semDownTimed(v.wake, us);
     this.stats.haltedUs += this.nowUs() - from;
