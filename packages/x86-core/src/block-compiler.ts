@@ -15,6 +15,7 @@
 
 import { INLINE_HELPERS, inlineInsn } from './block-inline.js';
 import type { Block, CompiledBlock } from './code-cache.js';
+import { Flag } from './constants.js';
 import type { Cpu } from './cpu.js';
 import { FAULT, VMEXIT } from './fault.js';
 import { InsnFlag } from './insn.js';
@@ -92,7 +93,7 @@ export function compileBlock(b: Block): CompiledBlock | null {
     SELF_LOOP_BRANCHES.has(last.fn) &&
     (b.ipMask === -1 ? (off + last.imm) | 0 : (off + last.imm) & 0xffff) === 0;
   const chain = b.linkable
-    ? `if ((c.events !== 0 && (c.events !== 1 || (c.fl & 512) !== 0 || c.halted)) || (c.fl & 256) !== 0 || B.sg !== c.tlbGen) return null;
+    ? `if (${MUST_LOOK} || B.sg !== c.tlbGen) return null;
   const e = c.eip;
   const nb = B.s0e === e ? B.s0 : B.s1e === e ? B.s1 : null;
   return nb !== null && nb.valid ? nb : null;`
@@ -101,7 +102,7 @@ export function compileBlock(b: Block): CompiledBlock | null {
     ? `for (;;) {
   ${lines.join('\n  ')}
   c.retired += ${n};
-  if (c.eip !== e0 || (c.events !== 0 && (c.events !== 1 || (c.fl & 512) !== 0 || c.halted)) || (c.fl & 256) !== 0 || !B.valid || c.retired + ${n} > c.budgetEnd) break;
+  if (c.eip !== e0 || ${MUST_LOOK} || !B.valid || c.retired + ${n} > c.budgetEnd) break;
 }
 ${chain}`
     : `${lines.join('\n')}
@@ -140,6 +141,14 @@ ${body}
     return null;
   }
 }
+
+/**
+ * The condition under which a compiled block must return to `Cpu.run` instead of looping or
+ * chaining: an event to look at (INTR alone while IF = 0 and the CPU is not halted needs none —
+ * the same test as the run loop's) or single-stepping. EV_INTR is 1 (cpu.ts; not imported: cpu.ts
+ * imports this module).
+ */
+const MUST_LOOK = `(c.events !== 0 && (c.events !== 1 || (c.fl & ${Flag.IF}) !== 0 || c.halted)) || (c.fl & ${Flag.TF}) !== 0`;
 
 /** Installs the compiler on a CPU (threshold = executions before a block is compiled). */
 export function enableBlockCompiler(c: Cpu, threshold = 500): void {
